@@ -1,4 +1,10 @@
-"""Vectorised packet-level helpers that keep flows physically valid."""
+"""Vectorised packet-level helpers that keep flows physically valid.
+
+Every helper works on a whole batch of flows at once, with per-flow index arithmetic
+in place of a loop over flows.
+"""
+
+import functools
 
 import numpy as np
 
@@ -8,6 +14,11 @@ from ..flows import DIRECTION, IAT, SIZE
 def real_packets(X):
     """Return the boolean mask of real (non-padding) packets, shape (n_flows, n_packets)."""
     return X[:, DIRECTION] != 0
+
+
+def packet_positions(n_packets):
+    """Return the packet indices 0 .. n_packets - 1 as a row of shape (1, n_packets)."""
+    return np.arange(n_packets)[None, :]
 
 
 def finalize_sizes(X, max_size, real=None):
@@ -50,15 +61,206 @@ def keep_packets(X, keep):
     X : ndarray of shape (n_flows, 3, n_packets)
     """
     keep = keep & real_packets(X)
+    n_packets = X.shape[2]
+
+    # A kept packet's IAT absorbs the IATs of the dropped packets just before it:
+    # the time since the previous kept packet, from float64 arrival times.
     arrival_times = np.cumsum(X[:, IAT], axis=1, dtype=np.float64)
+    kept_times = np.where(keep, arrival_times, np.inf)
+    previous_kept = np.minimum.accumulate(kept_times[:, ::-1], axis=1)[:, ::-1]
+    del previous_kept  # arrival times of later kept packets are not needed
 
-    # A stable sort on "not kept" moves kept packets to the front in their order.
-    order = np.argsort(~keep, axis=1, kind="stable")
-    kept_after = np.take_along_axis(keep, order, axis=1)
-    X = np.take_along_axis(X, order[:, None, :], axis=2)
-    arrival_times = np.take_along_axis(arrival_times, order, axis=1)
+    # Destination of each kept packet: the number of kept packets before it. A
+    # dropped packet is sent to a scratch column past the end.
+    destination = np.cumsum(keep, axis=1) - 1
+    destination[~keep] = n_packets
+    counts = keep.sum(axis=1)
 
-    iats = np.diff(arrival_times, axis=1, prepend=arrival_times[:, :1])
+    source = np.zeros((X.shape[0], n_packets + 1), dtype=np.intp)
+    np.put_along_axis(
+        source, destination, np.broadcast_to(packet_positions(n_packets), keep.shape), 1
+    )
+    source = source[:, :n_packets]
+    real = packet_positions(n_packets) < counts[:, None]
+
+    kept_arrivals = np.take_along_axis(arrival_times, source, axis=1)
+    iats = np.diff(kept_arrivals, axis=1, prepend=kept_arrivals[:, :1])
+    X = gather_packets(X, source, real)
     X[:, IAT] = iats
-    X *= kept_after[:, None, :]
-    return finalize_iats(X)
+    return finalize_iats(X, real)
+
+
+def gather_packets(X, source, real):
+    """Return the flows whose packet ``j`` is packet ``source[f, j]`` of flow ``f``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_flows, n_channels, n_packets)
+        Flows to read from.
+    source : ndarray of int, shape (n_flows, n_packets)
+        Index of the source packet of every output packet, in [0, n_packets).
+    real : ndarray of bool, shape (n_flows, n_packets)
+        Output packets that are real. All channels of the others are set to 0.
+
+    Returns
+    -------
+    X_out : ndarray of shape (n_flows, n_channels, n_packets)
+        A new array.
+    """
+    n_flows, n_channels, n_packets = X.shape
+    # One flat gather per channel is faster than np.take_along_axis over 3 axes.
+    flat_index = source + (np.arange(n_flows) * (n_channels * n_packets))[:, None]
+    flat = X.reshape(-1)
+    X_out = np.empty_like(X)
+    for channel in range(n_channels):
+        np.take(flat, flat_index + channel * n_packets, out=X_out[:, channel])
+    X_out *= real[:, None, :]
+    return X_out
+
+
+def gather_values(values, source):
+    """Return ``values[f, source[f, j]]`` for a 2-D array, as a flat take."""
+    n_flows, n_packets = values.shape
+    flat_index = source + (np.arange(n_flows) * n_packets)[:, None]
+    return np.take(values.reshape(-1), flat_index)
+
+
+def resample_packets(X, positions, counts):
+    """Resample each flow's real packets at fractional packet positions.
+
+    Output packet ``j`` of flow ``f`` is read at the fractional position
+    ``positions[f, j]`` of the flow's real packets, which must lie in
+    ``[0, counts[f] - 1]``. Sizes are interpolated linearly between the two
+    neighbouring packets and rounded to whole bytes, directions are taken from the
+    nearest packet, and arrival times are interpolated linearly, so the IAT of each
+    output packet is the time between two interpolated arrivals. The resampled flow
+    thus keeps the duration of the stretch of the flow it reads, and its arrival times
+    never decrease.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_flows, 3, n_packets)
+        Valid flows.
+    positions : ndarray of float, shape (n_flows, n_packets)
+        Source position of every output packet. Values at padding positions
+        (``j >= counts[f]``) are ignored.
+    counts : ndarray of int, shape (n_flows,)
+        Number of real packets of each flow, which the output keeps.
+
+    Returns
+    -------
+    X_out : ndarray of shape (n_flows, 3, n_packets), dtype float32
+        A new array of valid flows.
+    """
+    n_packets = X.shape[2]
+    real = packet_positions(n_packets) < counts[:, None]
+    last = np.maximum(counts - 1, 0)[:, None]
+    positions = np.clip(np.where(real, positions, 0), 0, last)
+
+    lower = positions.astype(np.intp)
+    upper = np.minimum(lower + 1, last)
+    weight = (positions - lower).astype(np.float32)
+
+    arrival_times = np.cumsum(X[:, IAT], axis=1, dtype=np.float64)
+    times_lower = gather_values(arrival_times, lower)
+    times = times_lower + weight * (gather_values(arrival_times, upper) - times_lower)
+
+    X_out = gather_packets(X, lower, real)
+    sizes_upper = gather_values(X[:, SIZE], upper)
+    X_out[:, SIZE] += weight * (sizes_upper - X_out[:, SIZE])
+    nearest = np.where(weight < 0.5, lower, upper)
+    X_out[:, DIRECTION] = gather_values(X[:, DIRECTION], nearest)
+    X_out[:, IAT] = np.diff(times, axis=1, prepend=times[:, :1])
+
+    np.rint(X_out[:, SIZE], out=X_out[:, SIZE])
+    X_out *= real[:, None, :]
+    return finalize_iats(X_out, real)
+
+
+@functools.lru_cache(maxsize=32)
+def _spline_basis(n_packets, n_knots):
+    # Cubic-spline basis through n_knots + 2 equally spaced knots on [0, 1], as in
+    # Um et al. (2017), evaluated at the normalized packet positions of a flow of
+    # every length 0 .. n_packets. Entry [k, length, j] weighs knot value k at packet
+    # j of a flow of that length. Splines are linear in their knot values, so the
+    # curve of any flow is a weighted sum of its knot values.
+    from scipy.interpolate import CubicSpline
+
+    n_values = n_knots + 2
+    spline = CubicSpline(np.linspace(0, 1, n_values), np.eye(n_values))
+    basis = np.zeros((n_values, n_packets + 1, n_packets), dtype=np.float32)
+    for length in range(1, n_packets + 1):
+        axis = np.linspace(0, 1, length) if length > 1 else np.zeros(1)
+        basis[:, length, :length] = spline(axis).T
+    basis.setflags(write=False)
+    return basis
+
+
+def smooth_curves(knot_values, counts, n_packets):
+    """Evaluate one cubic spline per flow over the flow's real packets.
+
+    Parameters
+    ----------
+    knot_values : ndarray of shape (n_flows, n_knots + 2)
+        Values of each flow's curve at equally spaced knots, the first at the flow's
+        first packet and the last at its last real packet.
+    counts : ndarray of int, shape (n_flows,)
+        Number of real packets of each flow.
+    n_packets : int
+        Length of the packet axis.
+
+    Returns
+    -------
+    curves : ndarray of shape (n_flows, n_packets), dtype float32
+        The curves at each real packet, 0 on padding.
+    """
+    basis = _spline_basis(n_packets, knot_values.shape[1] - 2)
+    knot_values = knot_values.astype(np.float32, copy=False)
+    curves = basis[0][counts] * knot_values[:, :1]
+    for k in range(1, knot_values.shape[1]):
+        curves += basis[k][counts] * knot_values[:, k : k + 1]
+    return curves
+
+
+def same_class_partners(y, generator, augmenter):
+    """Draw for every flow a partner flow of the same class.
+
+    A flow is paired with another flow of its class, chosen uniformly, and with
+    itself only when its class has a single flow in the batch.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_flows,) or None
+        Class labels.
+    generator : numpy.random.Generator
+        Source of randomness.
+    augmenter : str
+        Name of the calling augmentation, for the error message.
+
+    Returns
+    -------
+    partners : ndarray of int, shape (n_flows,)
+        Index of each flow's partner.
+    """
+    if y is None:
+        raise ValueError(
+            f"{augmenter} pairs flows of the same class and requires class labels y, "
+            "got None. Pass y, one label per flow."
+        )
+    _, codes = np.unique(np.asarray(y), return_inverse=True)
+    codes = codes.reshape(-1)
+    n_flows = codes.shape[0]
+
+    order = np.argsort(codes, kind="stable")
+    rank = np.empty(n_flows, dtype=np.intp)
+    rank[order] = np.arange(n_flows)
+    class_sizes = np.bincount(codes)
+    class_starts = np.cumsum(class_sizes) - class_sizes
+
+    # Draw among the other flows of the class, then skip over the flow itself.
+    others = class_sizes[codes] - 1
+    own_rank = rank - class_starts[codes]
+    draw = (generator.random(n_flows) * others).astype(np.intp)
+    draw += draw >= own_rank
+    draw[others == 0] = 0
+    return order[class_starts[codes] + draw]

@@ -1,0 +1,247 @@
+"""Outputs rebuilt from the results store: CSV, CD chart, summary and report."""
+
+import logging
+import os
+import platform
+from importlib import metadata
+
+import numpy as np
+import pandas as pd
+
+from ._protocol import BASELINE
+
+__all__ = ["write_outputs"]
+
+logger = logging.getLogger(__name__)
+
+_VERSIONED = [
+    "skaug",
+    "numpy",
+    "scikit-learn",
+    "imbalanced-learn",
+    "torch",
+    "skorch",
+    "scikit-posthocs",
+    "pandas",
+]
+
+
+def write_outputs(runs, out, *, methods, command, alpha=0.05):
+    """Write ``results.csv``, ``cd.png``, ``cd.svg``, ``summary.md`` and ``report.md``.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        All stored runs (:meth:`ResultStore.to_frame`).
+    out : pathlib.Path
+        The results folder.
+    methods : list of str
+        Methods in the order the study lists them.
+    command : str
+        The command line that produced the results, recorded in the report.
+    alpha : float, default=0.05
+        Significance level of the Friedman and Nemenyi tests.
+
+    Returns
+    -------
+    result : CriticalDifferenceResult or None
+        The CD analysis, or None when fewer than two methods have two complete seeds.
+    """
+    runs.to_csv(out / "results.csv", index=False)
+    if runs.empty:
+        return None
+
+    summary = summarize(runs, methods)
+    scores = complete_blocks(runs, methods)
+    result = _critical_difference(scores, alpha)
+
+    if result is not None:
+        _plot_cd(result, scores, out)
+    _plot_per_class(runs, methods, out)
+
+    (out / "summary.md").write_text(_summary_markdown(summary, result, scores))
+    (out / "report.md").write_text(
+        _report_markdown(summary, result, scores, runs, command)
+    )
+    return result
+
+
+def summarize(runs, methods):
+    """Return mean and std weighted F1 per method, its difference to the baseline, and
+    the mean fit time, in the order of ``methods``."""
+    grouped = runs.groupby("method")
+    summary = pd.DataFrame(
+        {
+            "runs": grouped.size(),
+            "mean_f1": grouped["weighted_f1"].mean() * 100,
+            "std_f1": grouped["weighted_f1"].std(ddof=1) * 100,
+            "fit_time_s": grouped["fit_time_s"].mean(),
+            "epochs": grouped["n_epochs"].mean(),
+        }
+    )
+    summary = summary.reindex([m for m in methods if m in summary.index])
+    if BASELINE in summary.index:
+        summary["diff_to_baseline"] = (
+            summary["mean_f1"] - summary.loc[BASELINE, "mean_f1"]
+        )
+    else:
+        summary["diff_to_baseline"] = np.nan
+    return summary
+
+
+def complete_blocks(runs, methods):
+    """Pivot weighted F1 to blocks (split, seed) x methods, keeping complete blocks."""
+    scores = runs.pivot_table(
+        index=["split", "seed"], columns="method", values="weighted_f1"
+    )
+    scores = scores.reindex(columns=[m for m in methods if m in scores.columns])
+    return scores.dropna(axis=0, how="any")
+
+
+def _critical_difference(scores, alpha):
+    from ..evaluation import critical_difference
+
+    if scores.shape[0] < 2 or scores.shape[1] < 2:
+        logger.info(
+            "The CD analysis needs two methods with two complete seeds; found %d "
+            "complete seeds of %d methods.",
+            *scores.shape,
+        )
+        return None
+    return critical_difference(scores, alpha=alpha)
+
+
+def _plot_cd(result, scores, out):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from ..evaluation import plot_critical_difference
+
+    baseline = BASELINE if BASELINE in scores.columns else None
+    ax = plot_critical_difference(result, baseline=baseline, scores=scores)
+    for suffix in ("png", "svg"):
+        ax.figure.savefig(out / f"cd.{suffix}", bbox_inches="tight", dpi=150)
+
+
+def _plot_per_class(runs, methods, out):
+    from matplotlib.figure import Figure
+
+    columns = [c for c in runs.columns if c.startswith("f1_")]
+    table = runs.groupby("method")[columns].mean() * 100
+    table = table.reindex([m for m in methods if m in table.index])
+    table.columns = [c.removeprefix("f1_") for c in columns]
+
+    figure = Figure(figsize=(1.0 + 0.45 * table.shape[1], 1.2 + 0.32 * table.shape[0]))
+    ax = figure.subplots()
+    image = ax.imshow(table.to_numpy(), cmap="viridis", vmin=0, vmax=100, aspect="auto")
+    ax.set_xticks(range(table.shape[1]), table.columns, rotation=60, ha="right")
+    ax.set_yticks(range(table.shape[0]), table.index)
+    for (row, column), value in np.ndenumerate(table.to_numpy()):
+        ax.text(
+            column,
+            row,
+            f"{value:.0f}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if value < 60 else "black",
+        )
+    figure.colorbar(image, ax=ax, label="mean F1 (%)")
+    ax.set_title("Per-class F1 on the test split")
+    figure.savefig(out / "per_class_f1.png", bbox_inches="tight", dpi=120)
+
+
+def _summary_table(summary, result):
+    table = pd.DataFrame(
+        {
+            "runs": summary["runs"],
+            "weighted F1 (%)": summary["mean_f1"].map("{:.2f}".format),
+            "std": summary["std_f1"].map("{:.2f}".format),
+            "diff to No Aug (pts)": summary["diff_to_baseline"].map("{:+.2f}".format),
+        }
+    )
+    if result is not None:
+        table["average rank"] = result.average_ranks.reindex(table.index).map(
+            "{:.2f}".format
+        )
+    table["fit time (s)"] = summary["fit_time_s"].map("{:.1f}".format)
+    return table
+
+
+def _groups_markdown(result):
+    if result is None:
+        return "Not enough complete seeds for the Friedman and Nemenyi tests.\n"
+    lines = [
+        f"Friedman chi-square {result.friedman_statistic:.2f}, "
+        f"p = {result.friedman_pvalue:.3g}; critical difference {result.cd:.2f} "
+        f"ranks over {result.n_blocks} seeds at alpha = {result.alpha}.",
+        "",
+        "Groups of methods whose average ranks are not significantly different:",
+        "",
+    ]
+    lines += [f"- {', '.join(group)}" for group in result.groups]
+    return "\n".join(lines) + "\n"
+
+
+def _summary_markdown(summary, result, scores):
+    return (
+        "# Benchmark summary\n\n"
+        + _summary_table(summary, result).to_markdown()
+        + "\n\n"
+        + _groups_markdown(result)
+    )
+
+
+def _report_markdown(summary, result, scores, runs, command):
+    datasets = ", ".join(sorted(runs["dataset"].unique()))
+    sections = [
+        f"# Benchmark report: {datasets}",
+        f"{len(runs)} runs, {runs['seed'].nunique()} seeds, "
+        f"{runs['method'].nunique()} methods; weighted F1 on the test split.",
+        "## Critical difference",
+        "![critical difference chart](cd.png)" if result is not None else "",
+        _groups_markdown(result),
+        "## Scores",
+        _summary_table(summary, result).to_markdown(),
+        "## Per-class F1",
+        "![per-class F1](per_class_f1.png)",
+        "## Time per run",
+        _time_markdown(runs["fit_time_s"]),
+        "## Reproduce",
+        f"```\n{command}\n```",
+        _environment_markdown(),
+    ]
+    return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def _time_markdown(fit_times):
+    return (
+        f"Mean fit time {fit_times.mean():.1f} s per run (min {fit_times.min():.1f} s, "
+        f"max {fit_times.max():.1f} s), {fit_times.sum() / 60:.1f} min of training "
+        "in total."
+    )
+
+
+def _environment_markdown():
+    versions = []
+    for name in _VERSIONED:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    return (
+        f"Python {platform.python_version()}; {', '.join(versions)}.\n\n"
+        f"Machine: {_cpu_model()}, {os.cpu_count()} logical cores, "
+        f"{platform.system()} {platform.machine()}."
+    )
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
