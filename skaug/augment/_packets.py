@@ -61,29 +61,20 @@ def keep_packets(X, keep):
     X : ndarray of shape (n_flows, 3, n_packets)
     """
     keep = keep & real_packets(X)
-    n_packets = X.shape[2]
-
-    # A kept packet's IAT absorbs the IATs of the dropped packets just before it:
-    # the time since the previous kept packet, from float64 arrival times.
+    n_flows, _, n_packets = X.shape
     arrival_times = np.cumsum(X[:, IAT], axis=1, dtype=np.float64)
-    kept_times = np.where(keep, arrival_times, np.inf)
-    previous_kept = np.minimum.accumulate(kept_times[:, ::-1], axis=1)[:, ::-1]
-    del previous_kept  # arrival times of later kept packets are not needed
 
-    # Destination of each kept packet: the number of kept packets before it. A
-    # dropped packet is sent to a scratch column past the end.
+    # Output packet j is the kept packet of rank j: scatter each kept packet's index
+    # to its rank, and send dropped packets to a scratch column past the end.
     destination = np.cumsum(keep, axis=1) - 1
     destination[~keep] = n_packets
-    counts = keep.sum(axis=1)
-
-    source = np.zeros((X.shape[0], n_packets + 1), dtype=np.intp)
-    np.put_along_axis(
-        source, destination, np.broadcast_to(packet_positions(n_packets), keep.shape), 1
-    )
+    destination += (np.arange(n_flows) * (n_packets + 1))[:, None]
+    source = np.zeros((n_flows, n_packets + 1), dtype=np.intp)
+    source.reshape(-1)[destination] = packet_positions(n_packets)
     source = source[:, :n_packets]
-    real = packet_positions(n_packets) < counts[:, None]
+    real = packet_positions(n_packets) < keep.sum(axis=1)[:, None]
 
-    kept_arrivals = np.take_along_axis(arrival_times, source, axis=1)
+    kept_arrivals = gather_values(arrival_times, source)
     iats = np.diff(kept_arrivals, axis=1, prepend=kept_arrivals[:, :1])
     X = gather_packets(X, source, real)
     X[:, IAT] = iats

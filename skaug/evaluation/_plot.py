@@ -1,7 +1,6 @@
 """Critical difference chart in the style of Demsar (2006)."""
 
 import math
-from numbers import Real
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -102,7 +101,7 @@ def plot_critical_difference(
     >>> result = critical_difference(scores)
     >>> ax = plot_critical_difference(result, baseline="NoAug", scores=scores)
     >>> [text.get_text() for text in ax.texts if "(" in text.get_text()]
-    ['NoAug (74.6%)', 'Jitter (+0.8)', 'PacketLoss (+4.0)']
+    ['PacketLoss (+4.0)', 'Jitter (+0.8)', 'NoAug (74.6%)']
     >>> ax.figure.savefig("cd.png")  # doctest: +SKIP
     """
     _check_plot_arguments(result, baseline, ax)
@@ -130,7 +129,10 @@ def plot_critical_difference(
     if ax is None:
         axis_inches = max(_MIN_AXIS_INCHES, _INCHES_PER_RANK * (n_methods - 1))
         figure = Figure(
-            figsize=(axis_inches + left_inches + right_inches, (n_rows + 0.3) * row_inches),
+            figsize=(
+                axis_inches + left_inches + right_inches,
+                (n_rows + 0.3) * row_inches,
+            ),
             layout=None,
         )
         ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
@@ -144,7 +146,9 @@ def plot_critical_difference(
     left_edge = n_methods + elbow
     right_edge = low_end - elbow
 
-    ax.set_xlim(n_methods + left_inches * rank_per_inch, low_end - right_inches * rank_per_inch)
+    ax.set_xlim(
+        n_methods + left_inches * rank_per_inch, low_end - right_inches * rank_per_inch
+    )
     ax.set_ylim(n_rows + 0.3, 0.0)
     ax.set_axis_off()
 
@@ -152,18 +156,20 @@ def plot_critical_difference(
     _draw_cd_span(ax, n_methods, result.cd, fontsize)
     _draw_group_bars(ax, result.groups, result.average_ranks, bar_rows, axis_row, elbow)
 
+    # Gap between the end of an elbow line and its label.
+    pad = 0.05 * rank_per_inch
     for position, (method, rank) in enumerate(zip(methods, ranks)):
         if position < n_right:
             row = first_label_row + position
-            edge, align = right_edge, "left"
+            edge, text_x, align = right_edge, right_edge - pad, "left"
         else:
             row = first_label_row + (n_methods - 1 - position)
-            edge, align = left_edge, "right"
+            edge, text_x, align = left_edge, left_edge + pad, "right"
         ax.plot([rank, rank, edge], [axis_row, row, row], color="black", linewidth=0.8)
         ax.text(
-            edge,
+            text_x,
             row,
-            f" {labels[method]} " if align == "left" else f"{labels[method]} ",
+            labels[method],
             ha=align,
             va="center",
             fontproperties=bold_font if method == baseline else font,
@@ -216,7 +222,9 @@ def _method_labels(result, baseline, scores):
     for method in methods:
         difference = means[method] - means[baseline]
         if method == baseline:
-            text = f"{100 * means[method]:.1f}%" if as_percent else f"{means[method]:.3g}"
+            text = (
+                f"{100 * means[method]:.1f}%" if as_percent else f"{means[method]:.3g}"
+            )
         elif as_percent:
             text = f"{100 * difference:+.1f}"
         else:
@@ -227,7 +235,7 @@ def _method_labels(result, baseline, scores):
 
 def _text_inches(text, font):
     """Width of ``text`` in inches, measured from the glyph outlines."""
-    extents = TextPath((0, 0), f" {text} ", prop=font).get_extents()
+    extents = TextPath((0, 0), text, prop=font).get_extents()
     return extents.width / 72.0
 
 
@@ -265,8 +273,14 @@ def _draw_rank_axis(ax, n_methods, axis_row, fontsize):
         top = axis_row - (0.3 if major else 0.15)
         ax.plot([tick, tick], [axis_row, top], color="black", linewidth=0.8)
         if major:
-            ax.text(tick, top - 0.05, f"{int(tick)}", ha="center", va="bottom",
-                    fontsize=fontsize * 0.9)
+            ax.text(
+                tick,
+                top - 0.05,
+                f"{int(tick)}",
+                ha="center",
+                va="bottom",
+                fontsize=fontsize * 0.9,
+            )
 
 
 def _draw_cd_span(ax, n_methods, cd, fontsize):
@@ -275,8 +289,14 @@ def _draw_cd_span(ax, n_methods, cd, fontsize):
     ax.plot([n_methods, n_methods - cd], [row, row], color="black", linewidth=1.0)
     for end in (n_methods, n_methods - cd):
         ax.plot([end, end], [row - 0.15, row + 0.15], color="black", linewidth=1.0)
-    ax.text(n_methods - cd / 2, row - 0.2, f"CD = {cd:.2f}", ha="center", va="bottom",
-            fontsize=fontsize * 0.9)
+    ax.text(
+        n_methods - cd / 2,
+        row - 0.2,
+        f"CD = {cd:.2f}",
+        ha="center",
+        va="bottom",
+        fontsize=fontsize * 0.9,
+    )
 
 
 def _draw_group_bars(ax, groups, average_ranks, bar_rows, axis_row, elbow):
@@ -287,5 +307,11 @@ def _draw_group_bars(ax, groups, average_ranks, bar_rows, axis_row, elbow):
         y = axis_row + 0.6 * (row + 1)
         x_best = average_ranks[group[0]] - overhang
         x_worst = average_ranks[group[-1]] + overhang
-        ax.plot([x_worst, x_best], [y, y], color="black", linewidth=3.0,
-                solid_capstyle="butt", gid="cd-group-bar")
+        ax.plot(
+            [x_worst, x_best],
+            [y, y],
+            color="black",
+            linewidth=3.0,
+            solid_capstyle="butt",
+            gid="cd-group-bar",
+        )

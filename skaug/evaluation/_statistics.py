@@ -214,7 +214,9 @@ def _nemenyi_critical_value(n_methods, alpha):
 
 def _friedman_test(average_ranks, n_blocks):
     n_methods = len(average_ranks)
-    spread = np.sum(average_ranks.to_numpy() ** 2) - n_methods * (n_methods + 1) ** 2 / 4
+    spread = (
+        np.sum(average_ranks.to_numpy() ** 2) - n_methods * (n_methods + 1) ** 2 / 4
+    )
     statistic = 12.0 * n_blocks / (n_methods * (n_methods + 1)) * spread
     # Rounding can leave -1e-15 when every block is a full tie.
     statistic = max(float(statistic), 0.0)
@@ -281,8 +283,7 @@ def _check_scores(scores, name="scores"):
     non_numeric = {
         column: str(dtype)
         for column, dtype in frame.dtypes.items()
-        if pd.api.types.is_bool_dtype(dtype)
-        or not pd.api.types.is_numeric_dtype(dtype)
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
     }
     if non_numeric:
         raise TypeError(
