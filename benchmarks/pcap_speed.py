@@ -35,7 +35,10 @@ def _skaug(paths):
     for path in paths:
         for _, linktype, _, frame in iter_records(path):
             records += 1
-            if linktype in LINKTYPES and parse_frame(frame, linktype).__class__ is tuple:
+            if (
+                linktype in LINKTYPES
+                and parse_frame(frame, linktype).__class__ is tuple
+            ):
                 tcp_udp += 1
     return records, tcp_udp
 
@@ -100,8 +103,10 @@ def main():
             paths.append(path)
     megabytes = sum(path.stat().st_size for path in paths) / 1e6
 
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu n/a'}, "
-          f"Python {platform.python_version()}, dpkt {dpkt.__version__}")
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu n/a'}, "
+        f"Python {platform.python_version()}, dpkt {dpkt.__version__}"
+    )
     print(f"{len(paths)} files, {megabytes:.1f} MB")
     for name, function in (
         ("skaug", _skaug),
@@ -109,12 +114,16 @@ def main():
         ("dpkt-decode", _dpkt_decode),
     ):
         seconds, (records, tcp_udp) = _best_time(function, paths, args.repeat)
-        print(f"{name:>13}: {records} records ({tcp_udp} TCP/UDP) in {seconds:.3f} s, "
-              f"{records / seconds / 1e6:.2f} million packets/s")
+        print(
+            f"{name:>13}: {records} records ({tcp_udp} TCP/UDP) in {seconds:.3f} s, "
+            f"{records / seconds / 1e6:.2f} million packets/s"
+        )
 
     seconds, _ = _best_time(lambda p: (read_pcap(p), (0, 0))[1], paths, args.repeat)
-    print(f"{'read_pcap':>13}: {seconds:.3f} s with flow grouping, "
-          f"{records / seconds / 1e6:.2f} million packets/s")
+    print(
+        f"{'read_pcap':>13}: {seconds:.3f} s with flow grouping, "
+        f"{records / seconds / 1e6:.2f} million packets/s"
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 The scores are the published AUC table of four C4.5 variants on 14 UCI datasets from
 J. Demsar, "Statistical comparisons of classifiers over multiple data sets", Journal
 of Machine Learning Research 7, pp. 1-30, 2006 (Table 6). The paper prints the AUC
-rounded to 3 decimals; on "voting" it prints 0.975 for both C4.5+cf and C4.5+m+cf
+rounded to 3 decimals. On "voting" it prints 0.975 for both C4.5+cf and C4.5+m+cf
 but ranks C4.5+cf ahead, so this script keeps that published order with 0.9751.
 
 Run from the repository root: ``python docs/scripts/plot_cd_example.py``.

@@ -31,7 +31,9 @@ class BaseAugmenter(SamplerMixin, BaseEstimator):
     """
 
     _sampling_type = "bypass"
-    _parameter_constraints: dict = {"random_state": ["random_state", np.random.Generator]}
+    _parameter_constraints: dict = {
+        "random_state": ["random_state", np.random.Generator]
+    }
 
     def __init__(self, *, random_state=None):
         self.random_state = random_state

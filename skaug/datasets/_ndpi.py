@@ -17,7 +17,14 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from ..flows import DEFAULT_N_PACKETS
-from ._pcap import _check_parameters, _read_flows, _build_bunch, _unordered_key
+from ._pcap import (
+    _build_bunch,
+    _check_parameters,
+    _pack_ip,
+    _read_flows,
+    _unordered_key,
+    _warn_problems,
+)
 
 __all__ = ["load_ndpi_captures", "parse_ndpi_result"]
 
@@ -70,8 +77,16 @@ def parse_ndpi_result(path):
     return pd.DataFrame(
         rows,
         columns=[
-            "client_ip", "client_port", "server_ip", "server_port", "proto",
-            "ndpi_proto", "app", "category", "ndpi_packets_c2s", "ndpi_packets_s2c",
+            "client_ip",
+            "client_port",
+            "server_ip",
+            "server_port",
+            "proto",
+            "ndpi_proto",
+            "app",
+            "category",
+            "ndpi_packets_c2s",
+            "ndpi_packets_s2c",
         ],
     )
 
@@ -92,15 +107,30 @@ def _parse_flow_line(path, number, line, match):
     category_match = _CATEGORY.search(line)
     category = category_match.group(1) if category_match else "Unknown"
     return (
-        client_ip.strip("[]"), int(client_port), server_ip.strip("[]"),
-        int(server_port), _PROTO_NUMBER[proto], name, app, category,
-        int(packets_match.group(1)), int(packets_match.group(2)),
+        client_ip.strip("[]"),
+        int(client_port),
+        server_ip.strip("[]"),
+        int(server_port),
+        _PROTO_NUMBER[proto],
+        name,
+        app,
+        category,
+        int(packets_match.group(1)),
+        int(packets_match.group(2)),
     )
 
 
-def load_ndpi_captures(folder, *, n_packets=DEFAULT_N_PACKETS, min_flows=10,
-                       min_packets=10, label="app", size="payload",
-                       on_error="raise", return_X_y=False):
+def load_ndpi_captures(
+    folder,
+    *,
+    n_packets=DEFAULT_N_PACKETS,
+    min_flows=10,
+    min_packets=10,
+    label="app",
+    size="payload",
+    on_error="raise",
+    return_X_y=False,
+):
     """Load app-labelled flows from captures and nDPI's verdicts on them.
 
     The folder holds ``pcap/<capture>`` files (``.pcap`` or ``.pcapng``) and, for
@@ -171,7 +201,8 @@ def load_ndpi_captures(folder, *, n_packets=DEFAULT_N_PACKETS, min_flows=10,
         if not result.is_file():
             if on_error == "raise":
                 raise ValueError(
-                    f"Capture {str(capture)!r} has no nDPI result file {str(result)!r}. "
+                    f"Capture {str(capture)!r} has no nDPI result file "
+                    f"{str(result)!r}. "
                     f"Write it with `ndpiReader -i {capture.name} -v 2 > "
                     f"{result.name}`, or pass on_error='warn' to skip the capture."
                 )
@@ -182,9 +213,8 @@ def load_ndpi_captures(folder, *, n_packets=DEFAULT_N_PACKETS, min_flows=10,
         tables.append(table)
         verdicts.append(parse_ndpi_result(result))
 
+    _warn_problems(problems, "load_ndpi_captures")
     bunch = _build_bunch(tables, n_packets, None, size, problems)
-    if problems:
-        logger.warning("Skipped parts of the captures: %s", dict(problems))
     bunch = _label(bunch, tables, verdicts, label)
     bunch = _select(bunch, min_flows, min_packets)
     if return_X_y:
@@ -229,8 +259,9 @@ def _label(bunch, tables, verdicts, label):
     for (path, _, _), verdict in zip(tables, verdicts):
         by_key = _index_verdicts(verdict)
         flows = bunch.flows[bunch.flows.file == str(path)]
-        for row in zip(flows.src_ip, flows.src_port, flows.dst_ip, flows.dst_port,
-                       flows.proto):
+        for row in zip(
+            flows.src_ip, flows.src_port, flows.dst_ip, flows.dst_port, flows.proto
+        ):
             found = by_key.get(_unordered_key(row))
             for name in ("ndpi_proto", "app", "category"):
                 columns[name].append(None if found is None else found[name])
@@ -259,41 +290,90 @@ def _label(bunch, tables, verdicts, label):
 def _index_verdicts(verdict):
     by_key = {}
     for row in verdict.itertuples(index=False):
-        key = _unordered_key(
-            (row.client_ip, row.client_port, row.server_ip, row.server_port, row.proto)
-        )
         line = row._asdict()
-        previous = by_key.get(key)
-        if previous is not None:
-            # An idle timeout split the 5-tuple: sum the counts of the lines
-            # (kept in the first line's orientation), label by the larger one.
-            same = previous["client_ip"] == line["client_ip"] and (
-                previous["client_port"] == line["client_port"]
-            )
-            c2s, s2c = line["ndpi_packets_c2s"], line["ndpi_packets_s2c"]
-            if not same:
-                c2s, s2c = s2c, c2s
-            larger = c2s + s2c > previous["ndpi_packets_c2s"] + previous[
-                "ndpi_packets_s2c"
-            ]
-            merged = dict(line if larger else previous)
-            merged.update(
-                client_ip=previous["client_ip"],
-                client_port=previous["client_port"],
-                ndpi_packets_c2s=previous["ndpi_packets_c2s"] + c2s,
-                ndpi_packets_s2c=previous["ndpi_packets_s2c"] + s2c,
-            )
-            line = merged
-        by_key[key] = line
+        for key in _verdict_keys(line):
+            previous = by_key.get(key)
+            by_key[key] = line if previous is None else _merge_lines(previous, line)
     return by_key
+
+
+def _verdict_keys(line):
+    """Yield the unordered 5-tuple keys an nDPI flow line may stand for."""
+    for client in _ndpi_addresses(line["client_ip"]):
+        for server in _ndpi_addresses(line["server_ip"]):
+            endpoints = sorted(
+                ((client, line["client_port"]), (server, line["server_port"]))
+            )
+            yield (line["proto"], *endpoints)
+
+
+def _ndpi_addresses(text):
+    """Return the packed IP addresses an address printed by ndpiReader may be.
+
+    ndpiReader 4.x collapses every run of zero groups of an IPv6 address, so it
+    prints 2600:1901:0:7a0b:: as ``2600:1901::7a0b::``, which is ambiguous. Each
+    ``::`` then stands for one or more zero groups, and all readings are returned.
+    """
+    try:
+        return [_pack_ip(text)]
+    except OSError:
+        pass
+    parts = text.split("::")
+    if len(parts) < 3:
+        raise ValueError(f"nDPI flow line has an invalid IP address {text!r}.")
+    groups = [part.split(":") if part else [] for part in parts]
+    zero_groups = 8 - sum(len(group) for group in groups)
+    readings = []
+    for runs in _compositions(zero_groups, len(parts) - 1):
+        expanded = list(groups[0])
+        for run, group in zip(runs, groups[1:]):
+            expanded += ["0"] * run + group
+        readings.append(_pack_ip(":".join(expanded)))
+    return readings
+
+
+def _compositions(total, n_parts):
+    """Yield the ways to write ``total`` as an ordered sum of ``n_parts`` ints >= 1."""
+    if n_parts == 1:
+        if total >= 1:
+            yield (total,)
+        return
+    for first in range(1, total - n_parts + 2):
+        for rest in _compositions(total - first, n_parts - 1):
+            yield (first, *rest)
+
+
+def _merge_lines(previous, line):
+    """Merge two nDPI lines of one 5-tuple, split by nDPI's idle timeout.
+
+    The counts are summed in the first line's orientation and the line with more
+    packets gives the label.
+    """
+    same = (previous["client_ip"], previous["client_port"]) == (
+        line["client_ip"],
+        line["client_port"],
+    )
+    c2s, s2c = line["ndpi_packets_c2s"], line["ndpi_packets_s2c"]
+    if not same:
+        c2s, s2c = s2c, c2s
+    previous_total = previous["ndpi_packets_c2s"] + previous["ndpi_packets_s2c"]
+    merged = dict(line if c2s + s2c > previous_total else previous)
+    merged.update(
+        client_ip=previous["client_ip"],
+        client_port=previous["client_port"],
+        server_ip=previous["server_ip"],
+        server_port=previous["server_port"],
+        ndpi_packets_c2s=previous["ndpi_packets_c2s"] + c2s,
+        ndpi_packets_s2c=previous["ndpi_packets_s2c"] + s2c,
+    )
+    return merged
 
 
 def _counts_from(line, row):
     """Return nDPI's packet counts from the flow's first sender and back."""
     src_ip, src_port = row[0], row[1]
-    client = _unordered_key((line["client_ip"], line["client_port"], "0.0.0.0", 0, 0))
-    source = _unordered_key((src_ip, src_port, "0.0.0.0", 0, 0))
-    if client == source:
+    same_ip = _pack_ip(src_ip) in _ndpi_addresses(line["client_ip"])
+    if same_ip and line["client_port"] == src_port:
         return line["ndpi_packets_c2s"], line["ndpi_packets_s2c"]
     return line["ndpi_packets_s2c"], line["ndpi_packets_c2s"]
 
@@ -306,7 +386,10 @@ def _select(bunch, min_flows, min_packets):
     keep = long_enough & flows.label.isin(frequent).to_numpy()
     logger.info(
         "Kept %d flows of >= %d packets in %d labels with >= %d flows each",
-        keep.sum(), min_packets, len(frequent), min_flows,
+        keep.sum(),
+        min_packets,
+        len(frequent),
+        min_flows,
     )
     flows = flows[keep].reset_index(drop=True)
     target = flows["label"].to_numpy(dtype=object)

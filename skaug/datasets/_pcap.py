@@ -57,8 +57,9 @@ class CaptureWarning(UserWarning):
     """Warn that part of a capture could not be read and was left out."""
 
 
-def read_pcap(path, *, n_packets=DEFAULT_N_PACKETS, labels=None, size="payload",
-              on_error="raise"):
+def read_pcap(
+    path, *, n_packets=DEFAULT_N_PACKETS, labels=None, size="payload", on_error="raise"
+):
     """Read the bidirectional TCP/UDP flows of pcap or pcapng captures.
 
     Packets are grouped by their unordered 5-tuple (IP addresses, ports, protocol)
@@ -154,16 +155,20 @@ def read_pcap(path, *, n_packets=DEFAULT_N_PACKETS, labels=None, size="payload",
         tables.append(table)
         problems.update(file_problems)
 
-    if problems:
-        summary = "; ".join(f"{count} x {what}" for what, count in problems.items())
-        warnings.warn(
-            f"read_pcap left out unreadable parts of the captures: {summary}. "
-            "Pass on_error='raise' to see the first problem with its packet number.",
-            CaptureWarning,
-            stacklevel=2,
-        )
-
+    _warn_problems(problems, "read_pcap")
     return _build_bunch(tables, n_packets, labels, size, problems)
+
+
+def _warn_problems(problems, caller):
+    if not problems:
+        return
+    summary = "; ".join(f"{count} x {what}" for what, count in problems.items())
+    warnings.warn(
+        f"{caller} left out unreadable parts of the captures: {summary}. Pass "
+        "on_error='raise' to see the first problem with its packet number.",
+        CaptureWarning,
+        stacklevel=3,
+    )
 
 
 def _check_paths(path):
@@ -243,13 +248,22 @@ def _read_flows(path, n_packets, size, on_error):
             continue
         proto, src, src_port, dst, dst_port, payload_size, ip_size = packet
         _add_packet(
-            flows, n_packets, proto, src, src_port, dst, dst_port,
-            ip_size if keep_ip_size else payload_size, time_ns,
+            flows,
+            n_packets,
+            proto,
+            src,
+            src_port,
+            dst,
+            dst_port,
+            ip_size if keep_ip_size else payload_size,
+            time_ns,
         )
 
     if skipped:
         logger.debug(
-            "%s: read %d packets, skipped %s", path, packets,
+            "%s: read %d packets, skipped %s",
+            path,
+            packets,
             ", ".join(f"{count} x {reason}" for reason, count in skipped.items()),
         )
     return (path, flows, skipped), problems
@@ -258,8 +272,10 @@ def _read_flows(path, n_packets, size, on_error):
 def _add_packet(flows, n_packets, proto, src, src_port, dst, dst_port, size, time_ns):
     forward = (src, src_port)
     backward = (dst, dst_port)
-    key = (proto, forward, backward) if forward <= backward else (
-        proto, backward, forward
+    key = (
+        (proto, forward, backward)
+        if forward <= backward
+        else (proto, backward, forward)
     )
     flow = flows.get(key)
     if flow is None:
@@ -306,15 +322,29 @@ def _build_bunch(tables, n_packets, labels, size, problems):
             rows.append(
                 (
                     f"{src_ip},{src_port},{dst_ip},{dst_port},{proto}",
-                    src_ip, src_port, dst_ip, dst_port, proto, flow[1],
-                    flow[2] / 1e9, str(path), path.stem,
+                    src_ip,
+                    src_port,
+                    dst_ip,
+                    dst_port,
+                    proto,
+                    flow[1],
+                    flow[2] / 1e9,
+                    str(path),
+                    path.stem,
                 )
             )
             series.append(flow[4:])
 
     frame = pd.DataFrame(rows, columns=_FLOW_COLUMNS)
-    frame = frame.astype({"src_port": "int64", "dst_port": "int64", "proto": "int64",
-                          "n_packets": "int64", "first_time": "float64"})
+    frame = frame.astype(
+        {
+            "src_port": "int64",
+            "dst_port": "int64",
+            "proto": "int64",
+            "n_packets": "int64",
+            "first_time": "float64",
+        }
+    )
     if labels is not None:
         frame["label"] = _lookup_labels(frame, labels)
         keep = frame["label"].notna().to_numpy()
@@ -345,13 +375,15 @@ def _lookup_labels(frame, labels):
         by_key = {}
         for key, label in labels.items():
             by_key[_unordered_key(key)] = label
-        keys = zip(frame.src_ip, frame.src_port, frame.dst_ip, frame.dst_port,
-                   frame.proto)
+        keys = zip(
+            frame.src_ip, frame.src_port, frame.dst_ip, frame.dst_port, frame.proto
+        )
         return [by_key.get(_unordered_key(key)) for key in keys]
     return [
         labels(key)
-        for key in zip(frame.src_ip, frame.src_port, frame.dst_ip, frame.dst_port,
-                       frame.proto)
+        for key in zip(
+            frame.src_ip, frame.src_port, frame.dst_ip, frame.dst_port, frame.proto
+        )
     ]
 
 

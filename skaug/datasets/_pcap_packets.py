@@ -136,8 +136,9 @@ def _parse_ipv4(frame, offset):
         ip_size = len(frame) - offset
     src = frame[offset + 12 : offset + 16]
     dst = frame[offset + 16 : offset + 20]
-    return _parse_transport(frame, offset + header_length, proto, src, dst, ip_size,
-                            ip_size - header_length)
+    return _parse_transport(
+        frame, offset + header_length, proto, src, dst, ip_size, ip_size - header_length
+    )
 
 
 def _parse_ipv6(frame, offset):

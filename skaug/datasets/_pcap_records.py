@@ -121,15 +121,19 @@ def _iter_pcap(buffer, path):
         number += 1
         if offset + 16 > size:
             raise _truncated(
-                path, number, f"the file ends inside its 16-byte record header "
-                f"({size - offset} bytes left)"
+                path,
+                number,
+                f"the file ends inside its 16-byte record header "
+                f"({size - offset} bytes left)",
             )
         seconds, fraction, caplen, _ = record.unpack_from(buffer, offset)
         offset += 16
         if offset + caplen > size:
             raise _truncated(
-                path, number, f"the record announces {caplen} captured bytes but "
-                f"only {size - offset} are left"
+                path,
+                number,
+                f"the record announces {caplen} captured bytes but "
+                f"only {size - offset} are left",
             )
         time_ns = seconds * 1_000_000_000 + fraction * ns_per_unit
         yield number, linktype, time_ns, buffer[offset : offset + caplen]
@@ -145,7 +149,9 @@ def _iter_pcapng(buffer, path):
     while offset < size:
         if offset + 12 > size:
             raise _truncated(
-                path, number + 1, f"the file ends inside a block header at byte {offset}"
+                path,
+                number + 1,
+                f"the file ends inside a block header at byte {offset}",
             )
         block_type = struct.unpack_from(order + "I", buffer, offset)[0]
         if block_type == _PCAPNG_SHB:
@@ -154,9 +160,11 @@ def _iter_pcapng(buffer, path):
         block_length = struct.unpack_from(order + "I", buffer, offset + 4)[0]
         if block_length < 12 or block_length % 4 or offset + block_length > size:
             raise _truncated(
-                path, number + 1, f"the block at byte {offset} has length "
+                path,
+                number + 1,
+                f"the block at byte {offset} has length "
                 f"{block_length} but {size - offset} bytes are left (a block length "
-                "is a multiple of 4, at least 12)"
+                "is a multiple of 4, at least 12)",
             )
         body = offset + 8
         end = offset + block_length - 4
@@ -168,8 +176,10 @@ def _iter_pcapng(buffer, path):
             record = _packet_block(buffer, block_type, body, end, order, interfaces)
             if record is None:
                 raise _truncated(
-                    path, number, f"its block at byte {offset} is shorter than its "
-                    "header or names an interface that was not described"
+                    path,
+                    number,
+                    f"its block at byte {offset} is shorter than its "
+                    "header or names an interface that was not described",
                 )
             linktype, time_ns, frame = record
             yield number, linktype, time_ns, frame

@@ -2,7 +2,7 @@
 
 :func:`critical_difference` ranks the methods in each block (seed or dataset), runs
 the Friedman test and the Nemenyi post-hoc test, and computes the critical
-difference; :func:`plot_critical_difference` draws the result as a critical
+difference. :func:`plot_critical_difference` draws the result as a critical
 difference chart.
 """
 

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.textpath import TextPath
+from matplotlib.textpath import text_to_path
 
 from ._statistics import CriticalDifferenceResult, _check_scores
 
@@ -26,12 +26,12 @@ def plot_critical_difference(
 ):
     """Draw a critical difference chart of average ranks.
 
-    The chart follows Demsar (2006): a horizontal average-rank axis with rank 1,
-    the best, at the right end, every method joined to its average rank by an
-    elbow line (the worse half of the methods labelled on the left, the better half
-    on the right), a thick bar under the axis for every group of two or more
-    methods that are not significantly different, and the critical difference (CD)
-    drawn as a span above the axis with its value.
+    The chart follows Demsar (2006). A horizontal axis shows the average ranks,
+    with rank 1 (the best) at the right end. Every method is joined to its average
+    rank by an elbow line, the worse half of the methods labelled on the left and
+    the better half on the right. A thick bar under the axis joins every group of
+    two or more methods that are not significantly different, and a span above the
+    axis shows the critical difference (CD) with its value.
 
     Parameters
     ----------
@@ -39,15 +39,16 @@ def plot_critical_difference(
         Output of :func:`critical_difference`.
     baseline : str or None, default=None
         Method whose label is drawn in bold, for example the training without
-        augmentation. Required when ``scores`` is given.
+        augmentation.
     scores : pandas.DataFrame or None, default=None
         Scores that ``result`` was computed from (blocks by methods). When given,
         each label carries in brackets the difference between the method's mean
         score and the baseline's mean score, and the baseline's label carries its
-        own mean score. If every score lies in [0, 1] (accuracy, F1) the numbers
-        are in percentage points with one decimal, for example ``Jitter (+1.2)``
-        and ``NoAug (75.3%)``; otherwise they are in the units of the scores with
-        3 significant digits.
+        own mean score. Without a baseline, every label carries its own mean score.
+        If every score lies in [0, 1] (accuracy, F1), the numbers are in percent
+        with one decimal, for example ``Jitter (+1.2)`` (percentage points) and
+        ``NoAug (75.3%)``. Other scores are shown in their own units with 3
+        significant digits.
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; its x and y limits are replaced and its axis lines hidden.
         When None, a new :class:`matplotlib.figure.Figure` sized for the labels is
@@ -67,8 +68,8 @@ def plot_critical_difference(
         If ``result`` is not a :class:`CriticalDifferenceResult` or ``ax`` is not
         a matplotlib Axes.
     ValueError
-        If ``baseline`` is not one of the methods, ``scores`` is given without a
-        baseline, or the columns of ``scores`` are not the methods of ``result``.
+        If ``baseline`` is not one of the methods, or the columns of ``scores`` are
+        not the methods of ``result``.
 
     See Also
     --------
@@ -107,7 +108,6 @@ def plot_critical_difference(
     _check_plot_arguments(result, baseline, ax)
     labels = _method_labels(result, baseline, scores)
     methods = list(result.average_ranks.index)
-    ranks = result.average_ranks.to_numpy()
     n_methods = len(methods)
     n_right = math.ceil(n_methods / 2)
 
@@ -138,10 +138,13 @@ def plot_critical_difference(
         ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
 
     width_inches, _ = _axes_inches(ax)
+    # NOTE: on an ax too narrow for the labels, the rank axis keeps 20% of the
+    # width and the labels extend past the axes.
     axis_inches = max(width_inches - left_inches - right_inches, 0.2 * width_inches)
-    # The low end of the rank axis sits at 1 - span_low (the CD span can pass it).
+    # Rank at the right end of the drawing: 1, or beyond when the CD span is longer
+    # than the whole axis.
     low_end = min(1.0, n_methods - result.cd)
-    rank_per_inch = (n_methods - low_end) / axis_inches if n_methods > 1 else 1.0
+    rank_per_inch = (n_methods - low_end) / axis_inches
     elbow = _ELBOW_INCHES * rank_per_inch
     left_edge = n_methods + elbow
     right_edge = low_end - elbow
@@ -152,28 +155,21 @@ def plot_critical_difference(
     ax.set_ylim(n_rows + 0.3, 0.0)
     ax.set_axis_off()
 
-    _draw_rank_axis(ax, n_methods, axis_row, fontsize)
+    _draw_rank_axis(ax, n_methods, axis_row, fontsize, rank_per_inch)
     _draw_cd_span(ax, n_methods, result.cd, fontsize)
     _draw_group_bars(ax, result.groups, result.average_ranks, bar_rows, axis_row, elbow)
 
-    # Gap between the end of an elbow line and its label.
-    pad = 0.05 * rank_per_inch
-    for position, (method, rank) in enumerate(zip(methods, ranks)):
-        if position < n_right:
-            row = first_label_row + position
-            edge, text_x, align = right_edge, right_edge - pad, "left"
-        else:
-            row = first_label_row + (n_methods - 1 - position)
-            edge, text_x, align = left_edge, left_edge + pad, "right"
-        ax.plot([rank, rank, edge], [axis_row, row, row], color="black", linewidth=0.8)
-        ax.text(
-            text_x,
-            row,
-            labels[method],
-            ha=align,
-            va="center",
-            fontproperties=bold_font if method == baseline else font,
-        )
+    fonts = {method: bold_font if method == baseline else font for method in methods}
+    _draw_method_labels(
+        ax,
+        result.average_ranks,
+        labels,
+        fonts,
+        axis_row,
+        first_label_row,
+        edges=(left_edge, right_edge),
+        pad=0.05 * rank_per_inch,
+    )
     return ax
 
 
@@ -197,15 +193,11 @@ def _check_plot_arguments(result, baseline, ax):
 
 
 def _method_labels(result, baseline, scores):
-    """Return each method's label, with its score difference when scores are given."""
+    """Return each method's label, with its mean score or its difference to the
+    baseline's mean score when scores are given."""
     methods = list(result.average_ranks.index)
     if scores is None:
         return {method: str(method) for method in methods}
-    if baseline is None:
-        raise ValueError(
-            "scores were given without a baseline, so there is no reference for the "
-            "score differences. Pass baseline=<method label> or drop scores."
-        )
 
     scores = _check_scores(scores)
     if set(scores.columns) != set(methods) or len(scores.columns) != len(methods):
@@ -220,23 +212,25 @@ def _method_labels(result, baseline, scores):
     as_percent = bool(((values >= 0.0) & (values <= 1.0)).all())
     labels = {}
     for method in methods:
-        difference = means[method] - means[baseline]
-        if method == baseline:
-            text = (
-                f"{100 * means[method]:.1f}%" if as_percent else f"{means[method]:.3g}"
-            )
+        if baseline is None or method == baseline:
+            mean = means[method]
+            text = f"{100 * mean:.1f}%" if as_percent else f"{mean:.3g}"
         elif as_percent:
-            text = f"{100 * difference:+.1f}"
+            text = f"{100 * (means[method] - means[baseline]):+.1f}"
         else:
-            text = f"{difference:+.3g}"
+            text = f"{means[method] - means[baseline]:+.3g}"
         labels[method] = f"{method} ({text})"
     return labels
 
 
 def _text_inches(text, font):
-    """Width of ``text`` in inches, measured from the glyph outlines."""
-    extents = TextPath((0, 0), text, prop=font).get_extents()
-    return extents.width / 72.0
+    """Estimate the width of ``text`` in inches from the font's advance widths.
+
+    Rendered widths vary by a few percent with the dpi (glyph hinting), so the
+    estimate adds 5%.
+    """
+    width, _, _ = text_to_path.get_text_width_height_descent(text, font, ismath=False)
+    return 1.05 * width / 72.0
 
 
 def _axes_inches(ax):
@@ -266,13 +260,25 @@ def _pack_bars(groups, average_ranks):
     return rows
 
 
-def _draw_rank_axis(ax, n_methods, axis_row, fontsize):
+def _draw_rank_axis(ax, n_methods, axis_row, fontsize, rank_per_inch):
+    """Draw the rank axis, thinning ticks and tick labels when ranks are crowded."""
     ax.plot([1, n_methods], [axis_row, axis_row], color="black", linewidth=1.0)
-    for tick in np.arange(1.0, n_methods + 0.25, 0.5):
+    label_inches = 2.5 * 0.9 * fontsize / 72.0
+    label_step = next(
+        (
+            step
+            for step in (1, 2, 5, 10, 20, 50)
+            if step >= label_inches * rank_per_inch
+        ),
+        100,
+    )
+    tick_step = 0.5 if 0.5 >= 0.1 * rank_per_inch else 1.0
+
+    for tick in np.arange(1.0, n_methods + tick_step / 2, tick_step):
         major = float(tick).is_integer()
         top = axis_row - (0.3 if major else 0.15)
         ax.plot([tick, tick], [axis_row, top], color="black", linewidth=0.8)
-        if major:
+        if major and (tick - 1) % label_step == 0:
             ax.text(
                 tick,
                 top - 0.05,
@@ -297,6 +303,35 @@ def _draw_cd_span(ax, n_methods, cd, fontsize):
         va="bottom",
         fontsize=fontsize * 0.9,
     )
+
+
+def _draw_method_labels(
+    ax, average_ranks, labels, fonts, axis_row, first_label_row, *, edges, pad
+):
+    """Join each method to its average rank by an elbow line ending at its label.
+
+    The better half goes to the right edge, best on the top row, and the worse half
+    to the left edge, worst on the top row, so that no two lines cross.
+    """
+    left_edge, right_edge = edges
+    n_methods = len(average_ranks)
+    n_right = math.ceil(n_methods / 2)
+    for position, (method, rank) in enumerate(average_ranks.items()):
+        if position < n_right:
+            row = first_label_row + position
+            edge, text_x, align = right_edge, right_edge - pad, "left"
+        else:
+            row = first_label_row + (n_methods - 1 - position)
+            edge, text_x, align = left_edge, left_edge + pad, "right"
+        ax.plot([rank, rank, edge], [axis_row, row, row], color="black", linewidth=0.8)
+        ax.text(
+            text_x,
+            row,
+            labels[method],
+            ha=align,
+            va="center",
+            fontproperties=fonts[method],
+        )
 
 
 def _draw_group_bars(ax, groups, average_ranks, bar_rows, axis_row, elbow):

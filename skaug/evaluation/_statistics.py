@@ -227,7 +227,7 @@ def _friedman_test(average_ranks, n_blocks):
 def _iman_davenport_test(friedman_statistic, n_methods, n_blocks):
     denominator = n_blocks * (n_methods - 1) - friedman_statistic
     # The Friedman statistic reaches N (k - 1) when every block ranks the methods in
-    # the same order without ties; the F statistic is then infinite.
+    # the same order without ties. The F statistic is then infinite.
     if denominator <= 1e-12 * n_blocks * n_methods:
         return float("inf"), 0.0
 
@@ -287,7 +287,7 @@ def _check_scores(scores, name="scores"):
     }
     if non_numeric:
         raise TypeError(
-            f"{name} must hold numeric scores, but these columns have other dtypes "
+            f"{name} must contain numeric scores, but these columns have other dtypes "
             f"(column: dtype): {non_numeric!r}. Convert them to floats, for example "
             "with DataFrame.astype(float)."
         )
@@ -308,12 +308,13 @@ def _check_scores(scores, name="scores"):
     values = frame.to_numpy(dtype=float, na_value=np.nan)
     if not np.isfinite(values).all():
         rows, columns = np.nonzero(~np.isfinite(values))
-        first = (frame.index[rows[0]], frame.columns[columns[0]])
+        block = frame.index.tolist()[rows[0]]
+        method = frame.columns.tolist()[columns[0]]
         raise ValueError(
             f"{name} must be finite, but {rows.size} value(s) are NaN or infinite, "
-            f"the first at (block={first[0]!r}, method={first[1]!r}) with value "
-            f"{values[rows[0], columns[0]]!r}. Drop the incomplete blocks or fill in "
-            "the missing runs."
+            f"the first at (block={block!r}, method={method!r}) with value "
+            f"{float(values[rows[0], columns[0]])!r}. Drop the incomplete blocks or "
+            "fill in the missing runs."
         )
     return pd.DataFrame(values, index=frame.index, columns=frame.columns)
 

@@ -58,7 +58,8 @@ def make_class_weighted_sampler(y, *, num_samples=None, generator=None):
     >>> import torch
     >>> from skaug.models import make_class_weighted_sampler
     >>> y = ["web"] * 90 + ["voip"] * 10
-    >>> sampler = make_class_weighted_sampler(y, generator=torch.Generator().manual_seed(0))
+    >>> generator = torch.Generator().manual_seed(0)
+    >>> sampler = make_class_weighted_sampler(y, generator=generator)
     >>> len(list(sampler))
     100
     """
