@@ -38,6 +38,9 @@ _DATASETS = [
     "fetch_mirage19",
     "read_pcap",
     "load_ndpi_captures",
+    "read_tcbench_parquet",
+    "from_datazoo_arrays",
+    "from_nfstream_splt",
 ]
 _SUBPACKAGE_BY_NAME = {
     **dict.fromkeys(_AUGMENTATIONS, "augment"),
@@ -45,6 +48,7 @@ _SUBPACKAGE_BY_NAME = {
     "FlowCNN": "models",
     "critical_difference": "evaluation",
     "plot_critical_difference": "evaluation",
+    "CriticalDifferenceResult": "evaluation",
 }
 
 __all__ = sorted(_SUBPACKAGE_BY_NAME)

@@ -38,6 +38,10 @@ class _BaseComposition(BaseAugmenter):
     }
 
     def _named_augmentations(self):
+        # Invalid values are reported by _validate_params, not here, so that
+        # get_params and set_params work on any value, as scikit-learn expects.
+        if not isinstance(self.augmentations, (list, tuple)):
+            return []
         steps = list(self.augmentations)
         unnamed = [i for i, step in enumerate(steps) if not isinstance(step, tuple)]
         names = _default_names([steps[i] for i in unnamed])

@@ -2,7 +2,6 @@
 
 import functools
 import logging
-import os
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -56,7 +55,8 @@ def run_benchmark(
     out : str or pathlib.Path, default="results"
         Results folder.
     jobs : int, default=1
-        Local worker processes (1 runs in this process).
+        Local worker processes (1 runs in this process). Each run uses one torch
+        thread, so up to one job per core is useful.
     dask_workers : int, default=None
         Start a Dask LocalCluster with that many workers.
     scheduler : str, default=None
@@ -111,12 +111,11 @@ def run_benchmark(
 
 def _execute(store, config, augmentations, todo, n_planned, progress, **executor_args):
     executor = make_executor(**executor_args)
-    cores = os.cpu_count() or 1
+    # One torch thread per run: the thread count changes the order of floating-point
+    # sums, so it must not depend on the machine for scores to be reproducible.
+    # Parallelism comes from running several runs at once instead.
     task = functools.partial(
-        _run_task,
-        config=config,
-        augmentations=tuple(augmentations),
-        torch_threads=max(1, cores // executor.n_workers),
+        _run_task, config=config, augmentations=tuple(augmentations), torch_threads=1
     )
 
     bar = tqdm(

@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import shlex
 import sys
 
@@ -120,7 +121,13 @@ def build_parser(prog=None):
         help="results folder: results.sqlite, results.csv, cd.png, "
         "cd.svg, summary.md, report.md",
     )
-    run.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local worker processes, each training one run on one torch thread "
+        "(default: the number of cores)",
+    )
     run.add_argument(
         "--dask-workers",
         type=int,

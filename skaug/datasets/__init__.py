@@ -17,6 +17,8 @@ _MODULE_BY_NAME = {
     "get_data_home": "_fetch",
     "read_pcap": "_pcap",
     "load_ndpi_captures": "_ndpi",
+    "parse_ndpi_result": "_ndpi",
+    "CaptureWarning": "_pcap",
     "read_tcbench_parquet": "_peers",
     "from_datazoo_arrays": "_peers",
     "from_nfstream_splt": "_peers",

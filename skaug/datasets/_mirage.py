@@ -50,6 +50,7 @@ _PARAMETERS_DOC = """
         0/1, negative payload sizes). ``"raise"`` raises ``ValueError`` naming the
         file, flow id and packet. ``"warn"`` skips the invalid flow (or file),
         loads the rest and emits one :class:`DataWarning` with the counts.
+        Background flows are dropped before their packets are checked.
 
     Returns
     -------
@@ -274,24 +275,27 @@ def _curate(source, n_packets, problems):
     iat, valid_iat = flatten(source.iat, where, problems)
     valid = valid_payload & valid_direction & valid_iat
 
-    checks = (
-        (
-            iat,
-            ~(iat >= 0),
-            "IAT {value!r} s is negative or NaN, so the packet "
-            "times are not increasing",
-        ),
+    checks = [
+        (values, ~np.isfinite(values), f"{name} is null, NaN or infinite")
+        for name, values in (
+            ("iat", iat),
+            ("packet_dir", direction),
+            ("L4_payload_bytes", payload),
+        )
+    ]
+    checks += [
+        (iat, iat < 0, "IAT {value!r} s is negative, so the packet times decrease"),
         (
             direction,
-            ~((direction == 0) | (direction == 1)),
+            (direction != 0) & (direction != 1),
             "packet_dir {value!r} is not 0 (upload) or 1 (download)",
         ),
         (
             payload,
-            ~(payload >= 0) | (payload != np.floor(payload)),
+            (payload < 0) | (payload != np.floor(payload)),
             "L4_payload_bytes {value!r} is not a whole number >= 0",
         ),
-    )
+    ]
     for values, bad, rule in checks:
         bad &= valid[flow_of_packet]
         valid &= _report_packets(

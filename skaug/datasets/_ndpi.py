@@ -133,7 +133,7 @@ def load_ndpi_captures(
 ):
     """Load app-labelled flows from captures and nDPI's verdicts on them.
 
-    The folder holds ``pcap/<capture>`` files (``.pcap`` or ``.pcapng``) and, for
+    The folder contains ``pcap/<capture>`` files (``.pcap`` or ``.pcapng``) and, for
     each, ``ndpi_result/<capture>.out``, the output of ``ndpiReader`` on it. Every
     TCP/UDP flow of a capture (see :func:`~skaug.datasets.read_pcap`) is joined to
     nDPI's line of the same unordered 5-tuple and labelled with nDPI's verdict.
@@ -175,11 +175,13 @@ def load_ndpi_captures(
     Notes
     -----
     Flows with no nDPI line of their 5-tuple are dropped (their count is logged at
-    info level). In nDPI's corpus of 104 application captures this is 3 of 2,143
-    flows: GTP-U tunnels, which nDPI labels by the inner 5-tuple. When nDPI's idle
-    timeout split one 5-tuple into several lines, the packet counts are summed and
-    the line with most packets gives the label. nDPI's labels are its DPI verdicts
-    (host names, payload patterns, IP lists), not a human-checked ground truth.
+    info level). In nDPI's corpus of 104 application captures this is 1 of 2,143
+    flows: the GTP-U tunnel of ``zoom.pcap``, which nDPI reports by its inner
+    5-tuple while :func:`~skaug.datasets.read_pcap` keys it by the outer one.
+    When nDPI's idle timeout split one 5-tuple into several lines, the packet
+    counts are summed and the line with most packets gives the label. nDPI's
+    labels are its DPI verdicts (host names, payload patterns, IP lists), not a
+    human-checked ground truth.
 
     References
     ----------
@@ -239,19 +241,19 @@ def _find_captures(folder):
     pcap_folder = folder / "pcap"
     if not pcap_folder.is_dir():
         raise ValueError(
-            f"{str(folder)!r} has no 'pcap' subfolder. Pass the folder that holds "
+            f"{str(folder)!r} has no 'pcap' subfolder. Pass the folder that contains "
             "pcap/ (the captures) and ndpi_result/ (ndpiReader's .out files)."
         )
     captures = sorted(
         path for path in pcap_folder.iterdir() if path.suffix in _CAPTURE_SUFFIXES
     )
     if not captures:
-        raise ValueError(f"{str(pcap_folder)!r} holds no .pcap or .pcapng file.")
+        raise ValueError(f"{str(pcap_folder)!r} contains no .pcap or .pcapng file.")
     return captures
 
 
 def _label(bunch, tables, verdicts, label):
-    """Join each flow to nDPI's verdict; drop flows without one."""
+    """Join each flow to nDPI's verdict and drop the flows without one."""
     columns = {name: [] for name in ("ndpi_proto", "app", "category")}
     columns["ndpi_packets_c2s"] = []
     columns["ndpi_packets_s2c"] = []
@@ -310,9 +312,10 @@ def _verdict_keys(line):
 def _ndpi_addresses(text):
     """Return the packed IP addresses an address printed by ndpiReader may be.
 
-    ndpiReader 4.x collapses every run of zero groups of an IPv6 address, so it
-    prints 2600:1901:0:7a0b:: as ``2600:1901::7a0b::``, which is ambiguous. Each
-    ``::`` then stands for one or more zero groups, and all readings are returned.
+    ndpiReader can print an IPv6 address with several ``::`` (the results of nDPI
+    commit 3b1286a show 2600:1901:0:7a0b:: as ``2600:1901::7a0b::``), which is
+    ambiguous. Each ``::`` then stands for one or more zero groups, and all
+    readings are returned.
     """
     try:
         return [_pack_ip(text)]

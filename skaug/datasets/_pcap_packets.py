@@ -80,7 +80,7 @@ def _network_layer(frame, linktype):
         offset = 14
     elif linktype == LINKTYPE_LINUX_SLL2:
         offset = 0
-    else:  # raw IP: the version nibble tells IPv4 from IPv6
+    else:  # raw IP: the version nibble distinguishes IPv4 from IPv6
         if not frame:
             return TRUNCATED_HEADER, 0
         version = frame[0] >> 4

@@ -1,10 +1,10 @@
 """Packet records of pcap and pcapng files, with exact timestamps and clear errors.
 
 The readers walk the file's records with :mod:`struct` over a memory map and yield
-``(number, linktype, time_ns, frame)`` for each captured packet: the packet number
-counts from 1 as Wireshark's frame numbers do, ``time_ns`` is the capture time in
-integer nanoseconds (exact for microsecond and nanosecond files), and ``frame`` is
-the captured bytes starting at the link-layer header.
+``(number, linktype, time_ns, frame)`` for each captured packet. The packet number
+counts from 1, as Wireshark's frame numbers do. ``time_ns`` is the capture time in
+integer nanoseconds, exact for microsecond and nanosecond files. ``frame`` is the
+captured bytes from the link-layer header on.
 
 Formats follow the libpcap file format and the pcapng draft of the IETF OPSAWG
 (draft-ietf-opsawg-pcap and draft-ietf-opsawg-pcapng, https://ietf-opsawg-wg.github.io/).
@@ -34,11 +34,11 @@ _OPTION_TSRESOL, _OPTION_TSOFFSET = 9, 14
 
 
 class CaptureError(ValueError):
-    """Raise when a capture file cannot be read as pcap or pcapng."""
+    """Error for a file that cannot be read as pcap or pcapng."""
 
 
 class TruncatedCaptureError(CaptureError):
-    """Raise when a capture file ends or breaks inside a record."""
+    """Error for a capture file that ends or breaks inside a record."""
 
 
 def iter_records(path):

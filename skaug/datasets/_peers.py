@@ -136,7 +136,7 @@ def from_datazoo_arrays(ppi, y=None, *, n_packets=DEFAULT_N_PACKETS):
         flow, packet = _first_position(bad)
         raise ValueError(
             f"ppi direction (channel 1) must be +1, -1 or 0 (padding), but flow "
-            f"{flow} packet {packet} has {directions[flow, packet]!r}. DataZoo "
+            f"{flow} packet {packet} has {directions[flow, packet].item()!r}. DataZoo "
             "stores IPT, direction, size in this order; check the channel order."
         )
     bad = (sizes < 0) | (sizes != np.round(sizes))
@@ -144,14 +144,14 @@ def from_datazoo_arrays(ppi, y=None, *, n_packets=DEFAULT_N_PACKETS):
         flow, packet = _first_position(bad)
         raise ValueError(
             f"ppi sizes (channel 2) must be integers >= 0 bytes, but flow {flow} "
-            f"packet {packet} has {sizes[flow, packet]!r}. Load the data with "
+            f"packet {packet} has {sizes[flow, packet].item()!r}. Load the data with "
             "psizes_scaler=None so sizes stay in bytes."
         )
     if (ipts < 0).any():
         flow, packet = _first_position(ipts < 0)
         raise ValueError(
             f"ppi IPTs (channel 0) must be >= 0 ms, but flow {flow} packet {packet} "
-            f"has {ipts[flow, packet]!r}. Load the data with ipt_scaler=None."
+            f"has {ipts[flow, packet].item()!r}. Load the data with ipt_scaler=None."
         )
 
     X = np.zeros((len(ppi), N_CHANNELS, ppi.shape[2]), dtype=np.float64)
@@ -213,7 +213,7 @@ def from_nfstream_splt(
     The convention is nfstream's (``NFStreamer(splt_analysis=length)``, nfstream
     6.x documentation and README: ``splt_direction`` 0 for src_to_dst and 1 for
     dst_to_src, ``splt_ps`` and ``splt_piat_ms`` in bytes and milliseconds, -1
-    as the padding value). Which size ``splt_ps`` holds (link-layer, IP,
+    as the padding value). Which size ``splt_ps`` contains (link-layer, IP,
     transport or payload bytes) depends on nfstream's ``accounting_mode``; sizes
     are kept as they are.
 
@@ -246,8 +246,8 @@ def from_nfstream_splt(
         raise ValueError(
             f"directions must be nfstream codes 0 (src->dst), 1 (dst->src) or -1 "
             f"(padding), but flow {flow} packet {packet} has "
-            f"{directions[flow, packet]!r}. For +1/-1 directions build the flows "
-            "with skaug.flows.flows_from_packets."
+            f"{directions[flow, packet].item()!r}. For +1/-1 directions build the "
+            "flows with skaug.flows.flows_from_packets."
         )
     real = directions != _NFSTREAM_PADDING
     for name, values, unit in (("sizes", sizes, "bytes"), ("piats_ms", piats_ms, "ms")):
@@ -256,8 +256,8 @@ def from_nfstream_splt(
             flow, packet = _first_position(bad)
             raise ValueError(
                 f"{name} must be >= 0 {unit} on real packets, but flow {flow} "
-                f"packet {packet} has {values[flow, packet]!r} while its direction "
-                "is not the padding value -1."
+                f"packet {packet} has {values[flow, packet].item()!r} while its "
+                "direction is not the padding value -1."
             )
 
     X = np.zeros((len(directions), N_CHANNELS, directions.shape[1]))
@@ -428,14 +428,14 @@ def _direction_mapping(directions, direction_map, column):
             direction_map = {1: 1, 0: -1}
         else:
             raise ValueError(
-                f"{column} holds the codes {sorted(codes)}, neither +1/-1 nor 0/1. "
+                f"{column} contains the codes {sorted(codes)}, neither +1/-1 nor 0/1. "
                 "Pass direction_map, e.g. {0: 1, 1: -1} for 0 = upload."
             )
     mapping = {float(code): value for code, value in direction_map.items()}
     unknown = codes - set(mapping)
     if unknown:
         raise ValueError(
-            f"{column} holds codes {sorted(unknown)} that direction_map "
+            f"{column} contains codes {sorted(unknown)} that direction_map "
             f"{direction_map!r} does not map. Add them to direction_map."
         )
     bad = {code: value for code, value in mapping.items() if value not in (1, -1)}
