@@ -45,6 +45,8 @@ _DATASETS = [
 _SUBPACKAGE_BY_NAME = {
     **dict.fromkeys(_AUGMENTATIONS, "augment"),
     **dict.fromkeys(_DATASETS, "datasets"),
+    "AUGMENTATIONS": "augment",
+    "BaseAugmenter": "augment",
     "FlowCNN": "models",
     "critical_difference": "evaluation",
     "plot_critical_difference": "evaluation",

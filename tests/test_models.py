@@ -1,5 +1,7 @@
 """Tests of the flow classifier: network, training, sampler and scikit-learn use."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -334,6 +336,16 @@ def test_clone_and_nested_params():
     assert copy.augmentation is not clf.augmentation
     assert copy.max_epochs == 4
     assert copy.random_state == 0
+
+
+def test_pickle_round_trip(flows):
+    X, y = flows
+    clf = FlowCNN(augmentation=Jitter(), max_epochs=1, random_state=0).fit(X, y)
+
+    copy = pickle.loads(pickle.dumps(clf))
+
+    np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+    assert copy.get_params(deep=True)["augmentation__sigma"] == 0.03
 
 
 def test_grid_search_over_augmentation(flows):

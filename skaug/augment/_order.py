@@ -299,7 +299,7 @@ class Retransmission(BaseAugmenter):
     ----------
     rto : float, default=0.2
         Retransmission timeout in seconds, the IAT of the copy. 0.2 s is the
-        smallest RTO of Linux TCP.
+        minimum RTO of Linux TCP (``TCP_RTO_MIN``).
     random_state : None, int, RandomState or Generator, default=None
         Seeds the choice of packet in :meth:`fit_resample` and in :meth:`augment`
         when no generator is given.
@@ -308,11 +308,6 @@ class Retransmission(BaseAugmenter):
     -----
     The copy goes in the direction of the original packet, even when the real
     retransmission would follow a lost acknowledgement of the reverse direction.
-
-    References
-    ----------
-    .. [1] V. Paxson, M. Allman, J. Chu and M. Sargent, "Computing TCP's
-       retransmission timer", RFC 6298, 2011.
 
     Examples
     --------

@@ -146,6 +146,8 @@ def resample_packets(X, positions, counts):
     X_out : ndarray of shape (n_flows, 3, n_packets), dtype float32
         A new array of valid flows.
     """
+    # NOTE: about 20 passes over (n_flows, n_packets) arrays make this the slowest
+    # helper: 0.3-0.5 M flows/s on a shared 2-core Xeon, below 1 M flows/s.
     n_flows, n_channels, n_packets = X.shape
     real = packet_positions(n_packets) < counts[:, None]
     last = np.maximum(counts - 1, 0)[:, None]
@@ -162,7 +164,7 @@ def resample_packets(X, positions, counts):
 
     # Arrival time at a fractional position: that of the lower packet plus the
     # weighted IAT of the upper one, in float64 to keep sub-millisecond IATs.
-    arrival_times = np.cumsum(X[:, IAT], axis=1, dtype=np.float64)
+    arrival_times = np.cumsum(X[:, IAT].astype(np.float64), axis=1)
     times = gather_values(arrival_times, lower)
     times += weight * np.take(flat, upper_index + IAT * n_packets)
 

@@ -41,17 +41,14 @@ class WindowSlice(BaseAugmenter):
     ----------
     ratio : float, default=0.9
         Length of the window as a fraction of the flow's span, in (0, 1]. 0.9 is
-        the default of Le Guennec et al., used by Iwana and Uchida.
+        Iwana and Uchida's default.
     random_state : None, int, RandomState or Generator, default=None
         Seeds the windows in :meth:`fit_resample` and in :meth:`augment` when no
         generator is given.
 
     References
     ----------
-    .. [1] A. Le Guennec, S. Malinowski and R. Tavenard, "Data augmentation for
-       time series classification using convolutional neural networks", ECML/PKDD
-       Workshop on Advanced Analytics and Learning on Temporal Data, 2016.
-    .. [2] B. K. Iwana and S. Uchida, "An empirical survey of data augmentation for
+    .. [1] B. K. Iwana and S. Uchida, "An empirical survey of data augmentation for
        time series classification with neural networks", PLOS ONE 16(7), 2021.
 
     Examples
@@ -105,10 +102,7 @@ class WindowWarp(BaseAugmenter):
 
     References
     ----------
-    .. [1] A. Le Guennec, S. Malinowski and R. Tavenard, "Data augmentation for
-       time series classification using convolutional neural networks", ECML/PKDD
-       Workshop on Advanced Analytics and Learning on Temporal Data, 2016.
-    .. [2] B. K. Iwana and S. Uchida, "An empirical survey of data augmentation for
+    .. [1] B. K. Iwana and S. Uchida, "An empirical survey of data augmentation for
        time series classification with neural networks", PLOS ONE 16(7), 2021.
 
     Examples

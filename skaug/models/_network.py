@@ -37,15 +37,17 @@ class FlowResNet(nn.Module):
     """Classify flows with a small residual 1-D CNN over their packet series.
 
     The network rescales the flow array itself, so it takes flows in the physical
-    units of :mod:`skaug.flows`: sizes become ``log1p(size)`` (bytes), IATs become
-    ``log1p(1000 * iat)`` (IAT in milliseconds, so that sub-millisecond and
-    multi-second gaps both land in about [0, 10]), and directions stay +1/-1/0. Then
-    come a stem convolution (``n_channels`` -> ``width`` channels, kernel 3, batch
-    norm, ReLU), two residual blocks (``width`` -> ``width``, then ``width`` ->
-    ``2 * width``), each made of two kernel-3 convolutions with batch norm and ReLU,
-    the first with stride 2, plus a stride-2 1x1 convolution with batch norm on the
-    skip path; global average pooling over packets; and one linear layer to the
-    class scores.
+    units of :mod:`skaug.flows`. Sizes become ``log1p(size)`` with the size in bytes,
+    directions stay +1/-1/0, and IATs become ``log1p(1000 * iat)``. The IAT is taken
+    in milliseconds so that gaps from 1 microsecond to 10 seconds map to about
+    [0, 9.2].
+
+    Then come a stem convolution (``n_channels`` -> ``width`` channels, kernel 3,
+    batch norm, ReLU), two residual blocks (``width`` -> ``width``, then ``width``
+    -> ``2 * width``), each made of two kernel-3 convolutions with batch norm and
+    ReLU, the first with stride 2, plus a stride-2 1x1 convolution with batch norm
+    on the skip path; global average pooling over packets; and one linear layer to
+    the class scores.
 
     Parameters
     ----------
