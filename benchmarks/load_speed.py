@@ -1,17 +1,17 @@
 """Measure how fast load_mirage19 reads a MIRAGE-2019-sized folder.
 
-The script writes a synthetic folder in the MIRAGE-2019 layout (by default 122,000
-flows over 1,642 files on two devices, 1 to 32 packets per flow, with the
-``flow_features`` and ``flow_metadata`` of the real files), then times in fresh
-subprocesses:
+The script writes a synthetic folder in the MIRAGE-2019 layout. By default it has
+122,000 flows over 1,642 files on two devices, 1 to 32 packets per flow, and the
+``flow_features`` and ``flow_metadata`` objects of the real files. The script then
+times in fresh subprocesses:
 
 - ``skaug``: :func:`skaug.datasets.load_mirage19`;
 - ``json+pandas``: ``json.load`` on each file, a DataFrame of flows with list
   columns, and the same curation done with pandas (explode, filter, group).
 
-It reports flows read per second and the peak resident memory of each subprocess,
-and writes them with the machine and the command into the "## Loading speed"
-section of ``docs/performance.md``.
+It reports flows read per second (wall and CPU time) and the peak resident memory of
+each subprocess, and writes them with the machine and the command into the
+"## Loading speed" section of ``docs/performance.md``.
 
 Run from the repository root::
 
@@ -24,7 +24,6 @@ import os
 import platform
 import re
 import resource
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -51,8 +50,8 @@ PERCENTILES = tuple(
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--flows", type=int, default=122_000, help="flows in all files")
-    parser.add_argument("--files", type=int, default=1_642, help="number of JSON files")
+    parser.add_argument("--flows", type=int, default=122_000, help="flows in all")
+    parser.add_argument("--files", type=int, default=1_642, help="JSON files")
     parser.add_argument(
         "--payload-bytes",
         type=int,
@@ -83,7 +82,7 @@ def main():
         }
 
     if results["skaug"]["kept"] != results["json+pandas"]["kept"]:
-        sys.exit(f"The two loaders kept different flow counts: {results}")
+        sys.exit(f"The two methods kept different numbers of flows: {results}")
     for loader, result in results.items():
         print(f"{loader}: {result}")
     if not args.no_doc:
@@ -107,9 +106,8 @@ def write_folder(root, n_flows, n_files, payload_bytes, seed):
         }
         folder = root / device
         folder.mkdir(exist_ok=True)
-        name = f"{1540000000 + index}_{app}_{SUFFIX}"
         text = json.dumps(flows)
-        (folder / name).write_text(text)
+        (folder / f"{1540000000 + index}_{app}_{SUFFIX}").write_text(text)
         total += len(text)
     return total
 
@@ -154,12 +152,13 @@ def make_flow(rng, app, payload_bytes):
 def measure(loader, folder):
     """Run one loader in a fresh interpreter and return its measurements."""
     command = [sys.executable, __file__, "--child", loader, folder]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    output = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
 
 
 def run_child(loader, folder):
-    import pandas as pd  # noqa: F401 - imported before timing, like skaug's imports
+    """Load the folder with one method and print its measurements as JSON."""
+    import pandas  # noqa: F401 - both methods start with pandas imported
 
     from skaug.datasets import load_mirage19
 
@@ -172,6 +171,7 @@ def run_child(loader, folder):
         n_read, n_kept = load_with_pandas(folder)
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
+
     cpu_seconds = (after.ru_utime - before.ru_utime) + (
         after.ru_stime - before.ru_stime
     )
@@ -214,39 +214,38 @@ def load_with_pandas(folder, n_packets=20):
 
     flows = flows[(flows["app"] != "None") & (flows["label"] == flows["app"])]
     flows = flows.reset_index(drop=True)
-    packets = flows[["payload", "direction", "iat"]].explode(
-        ["payload", "direction", "iat"]
-    )
-    packets = packets.astype(
-        {"payload": "int64", "direction": "int64", "iat": "float64"}
-    )
+    channels = ["payload", "direction", "iat"]
+    packets = flows[channels].explode(channels)
+    packets = packets.astype({"payload": "int64", "direction": "int64", "iat": float})
     packets["flow"] = packets.index
     packets["time"] = packets.groupby("flow")["iat"].cumsum()
     packets = packets[packets["payload"] > 0].copy()
     packets["iat"] = packets.groupby("flow")["time"].diff().fillna(0.0)
+
     counts = packets.groupby("flow").size()
     long_flows = counts.index[counts >= 11]
-    class_sizes = flows.loc[long_flows, "app"].value_counts()
-    keep = long_flows[
-        flows.loc[long_flows, "app"].isin(class_sizes.index[class_sizes >= 101])
-    ]
+    apps = flows.loc[long_flows, "app"]
+    class_sizes = apps.value_counts()
+    keep = long_flows[apps.isin(class_sizes.index[class_sizes >= 101])]
 
     packets = packets[packets["flow"].isin(keep)]
     packets["position"] = packets.groupby("flow").cumcount()
     packets = packets[packets["position"] < n_packets]
     row = pd.Series(np.arange(len(keep)), index=keep)[packets["flow"]].to_numpy()
+    position = packets["position"].to_numpy()
     X = np.zeros((len(keep), 3, n_packets), dtype=np.float32)
-    X[row, 0, packets["position"]] = packets["payload"]
-    X[row, 1, packets["position"]] = 1 - 2 * packets["direction"]
-    X[row, 2, packets["position"]] = packets["iat"]
+    X[row, 0, position] = packets["payload"]
+    X[row, 1, position] = 1 - 2 * packets["direction"]
+    X[row, 2, position] = packets["iat"]
     return n_read, len(keep)
 
 
 def machine():
+    """Describe the CPU model, logical cores and Python version."""
     model = "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
-        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.M)
         model = found.group(1).strip() if found else model
     return (
         f"{model}, {os.cpu_count()} logical cores, Python {platform.python_version()}"
@@ -254,39 +253,42 @@ def machine():
 
 
 def write_doc(results, args, size):
-    skaug, plain = results["skaug"], results["json+pandas"]
-    command = "python benchmarks/load_speed.py" + "".join(
-        f" --{name.replace('_', '-')} {shlex.quote(str(value))}"
-        for name, value in (
-            ("flows", args.flows),
-            ("files", args.files),
-            ("payload_bytes", args.payload_bytes),
-        )
-    )
+    """Replace the loading speed section of docs/performance.md with the results."""
     try:
         import msgspec
 
         parser = f"msgspec {msgspec.__version__}"
     except ImportError:
         parser = "standard library json"
+    command = (
+        f"python benchmarks/load_speed.py --flows {args.flows} --files {args.files} "
+        f"--payload-bytes {args.payload_bytes} --seed {args.seed}"
+    )
+    skaug = results["skaug"]
     rows = "\n".join(
         f"| {label} | {r['seconds']} | {r['cpu_seconds']} | {r['flows_per_s']:,} "
         f"| {r['flows_per_cpu_s']:,} | {r['kept']:,} | {r['peak_rss_mb']} |"
         for label, r in (
             (f"`skaug.datasets.load_mirage19` ({parser})", skaug),
-            ("`json.load` per file + pandas curation", plain),
+            ("`json.load` per file + pandas curation", results["json+pandas"]),
         )
     )
     section = f"""{SECTION}
 
-`{command}` writes a synthetic folder in the MIRAGE-2019 layout
-({args.flows:,} flows over {args.files:,} JSON files on two devices, 1 to 32 packets
-per flow, with the `flow_features` and `flow_metadata` objects of the real files,
-`L4_raw_payload` holding {args.payload_bytes} bytes per packet, {size / 1e6:.0f} MB of
-JSON in all) and loads it in a fresh process with each method. Flows per second
-count the flows read, before curation. Peak memory is the process's maximum
-resident set size (`ru_maxrss`), interpreter and imports included
-({skaug["rss_before_mb"]} MB before loading).
+Command, from the repository root:
+
+```
+{command}
+```
+
+The script writes a synthetic folder in the MIRAGE-2019 layout: {args.flows:,} flows
+over {args.files:,} JSON files on two devices, 1 to 32 packets per flow, with the
+`flow_features` and `flow_metadata` objects of the real files and
+{args.payload_bytes} bytes of `L4_raw_payload` per packet, {size / 1e6:.0f} MB of JSON
+in all. It loads the folder in a fresh process with each method. Flows per second
+count the flows read, before curation. Peak memory is the process's maximum resident
+set size (`ru_maxrss`), interpreter and imports included ({skaug["rss_before_mb"]} MB
+before loading). Both methods keep the same number of flows.
 
 {HEADER}
 {rows}
@@ -298,9 +300,7 @@ these files and take longer to parse. Pass `--payload-bytes` to measure that cas
 """
     DOC.parent.mkdir(exist_ok=True)
     text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    pattern = re.compile(
-        rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL
-    )
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text, count=1)
     else:

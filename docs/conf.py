@@ -34,3 +34,15 @@ myst_heading_anchors = 3
 html_theme = "alabaster"
 html_static_path = ["_static"]
 html_theme_options = {"description": "Data augmentation for traffic classification"}
+
+
+def _skip_foreign_member(app, what, name, obj, skip, options):
+    """Document only members written in skaug, not those inherited from libraries."""
+    module = getattr(obj, "__module__", None) or ""
+    if what == "class" and callable(obj) and not module.startswith("skaug"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_foreign_member)

@@ -42,7 +42,7 @@ def write_mirage(root, *, year=2019, seed=0):
     Each app file holds, besides its valid flows: flows with exactly 10 payload
     packets (some with ACKs inside), a flow with exactly 11 payload packets and ACKs
     at the start and inside, and background flows labelled with another app. For
-    ``year=2022`` each app file also holds flows whose ``BF_activity`` is
+    ``year=2022`` each app file also contains flows whose ``BF_activity`` is
     ``"Unknown"``, and packet_data carries the MIRAGE-2022 extra fields.
 
     Parameters

@@ -404,3 +404,17 @@ def test_not_an_archive(tmp_path):
 
     with pytest.raises(ValueError, match="not a readable tar archive"):
         load_mirage19(path)
+
+
+def test_split_sizes_published():
+    # Split 0 of the 64,172 curated MIRAGE-2019 flows has 51,978 train, 5,776
+    # validation and 6,418 test flows (tcbench, as published with the study).
+    rng = np.random.default_rng(0)
+    shares = np.linspace(7.4, 1.0, 20)
+    y = rng.choice(20, size=64_172, p=shares / shares.sum())
+
+    train, val, test = mirage_split(y, 0)
+
+    assert len(train) == 51_978
+    assert len(val) == 5_776
+    assert len(test) == 6_418

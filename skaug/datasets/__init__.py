@@ -13,6 +13,7 @@ _MODULE_BY_NAME = {
     "load_mirage19": "_mirage",
     "load_mirage22": "_mirage",
     "mirage_split": "_mirage",
+    "DataWarning": "_mirage",
     "fetch_mirage19": "_fetch",
     "get_data_home": "_fetch",
     "read_pcap": "_pcap",

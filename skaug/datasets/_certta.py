@@ -20,9 +20,10 @@ def load_certta(path, *, n_packets=DEFAULT_N_PACKETS):
     """Load flows from CertTA's per-flow JSON packet series.
 
     CertTA (Yan et al., USENIX Security 2025) stores each data set as JSON arrays
-    with one object per flow: ``timestamp`` (seconds since the flow's first packet),
-    ``direction_length`` (IP packet length in bytes, signed by direction), ``label``
-    (class index) and optional ``packet_num`` and ``source_file``. This loader
+    with one object per flow. Each object has ``timestamp`` (seconds since the
+    flow's first packet), ``direction_length`` (IP packet length in bytes, signed
+    by direction), ``label`` (class index) and optional ``packet_num`` and
+    ``source_file``. This loader
     converts them to the flow array of :mod:`skaug.flows`:
 
     - direction: +1 for a positive length (the direction of the flow's first packet)

@@ -9,13 +9,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
 
 from ..flows import DEFAULT_N_PACKETS, DIRECTION, IAT, N_CHANNELS, SIZE, check_flows
-from ._mirage_files import DataWarning, Problems, flatten, read_mirage
+from ._mirage_files import DataWarning, Problems, read_mirage
 
 __all__ = ["DataWarning", "load_mirage19", "load_mirage22", "mirage_split"]
 
 logger = logging.getLogger(__name__)
 
-# Curation of the tcbench framework (version 0.0.22), used by the reference study.
+# Curation of the tcbench framework (version 0.0.22), which the 2023 data
+# augmentation study of Wang, Finamore, Michiardi, Gallo and Rossi used.
 MIN_PACKETS = 11
 MIN_CLASS_FLOWS = 101
 N_SPLITS = 5
@@ -42,7 +43,7 @@ _PARAMETERS_DOC = """
     n_packets : int, default=20
         Number of first payload packets kept per flow; flows are zero-padded.
     split : int or None, default=None
-        If an int in 0-4, also return the study's stratified split of that index
+        If an int in 0-4, also return tcbench's stratified split of that index
         (see :func:`mirage_split`) as index arrays.
     on_error : {"raise", "warn"}, default="raise"
         What to do with invalid data (invalid JSON, missing keys, packet lists of
@@ -81,7 +82,7 @@ _PARAMETERS_DOC = """
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist or holds no file of the data set.
+        If ``path`` does not exist or contains no file of the data set.
     ValueError
         If ``on_error="raise"`` and the data is invalid, or a parameter is.
 """
@@ -110,11 +111,11 @@ def load_mirage22(path, *, n_packets=DEFAULT_N_PACKETS, split=None, on_error="ra
 
 
 load_mirage19.__doc__ = (
-    """Load and curate MIRAGE-2019, as in the data augmentation study.
+    """Load and curate MIRAGE-2019 as the tcbench framework does.
 
-    MIRAGE-2019 (Aceto et al., 2019) holds the traffic of 20 Android apps captured
-    on two devices, one JSON file per capture. The curated data set of the study
-    has 64,172 flows of 11 to 32 payload packets in 20 classes.
+    MIRAGE-2019 (Aceto et al., 2019) contains the traffic of 20 Android apps captured
+    on two devices, one JSON file per capture. This curation
+    gives 64,172 flows of 11 to 32 payload packets in 20 classes.
 """
     + _CURATION_DOC.format(activity="")
     + _PARAMETERS_DOC
@@ -159,10 +160,10 @@ load_mirage19.__doc__ = (
 )
 
 load_mirage22.__doc__ = (
-    """Load and curate MIRAGE-2022, as in the data augmentation study.
+    """Load and curate MIRAGE-2022 as the tcbench framework does.
 
-    MIRAGE-2022 holds the traffic of video-meeting Android apps, in the layout of
-    MIRAGE-2019 with more fields; the curated data set of the study has 26,773
+    MIRAGE-2022 contains the traffic of video-meeting Android apps, in the layout of
+    MIRAGE-2019 with more fields; the same curation gives 26,773
     flows in 9 classes.
 """
     + _CURATION_DOC.format(
@@ -181,11 +182,11 @@ load_mirage22.__doc__ = (
 
 
 def mirage_split(y, index):
-    """Split flows into train, validation and test parts as the reference study.
+    """Split flows into train, validation and test parts as tcbench does.
 
     Split ``index`` holds out a stratified 10% of the flows for test, then a
     stratified 10% of the rest for validation, both with ``random_state=12345 +
-    index`` (about 81/9/10%). The study used the five splits 0-4.
+    index`` (about 81/9/10%). tcbench defines the five splits 0-4.
 
     Parameters
     ----------
@@ -200,6 +201,13 @@ def mirage_split(y, index):
         Row indices of the three disjoint parts, in the order that
         :func:`sklearn.model_selection.train_test_split` returns them.
 
+    Notes
+    -----
+    NOTE: the sizes of the parts follow from the rule (split 0 of the 64,172
+    curated MIRAGE-2019 flows gives 51,978/5,776/6,418), but the rows match
+    tcbench's only if the flows come in the same order, which could not be
+    checked without the real data.
+
     Examples
     --------
     >>> import numpy as np
@@ -212,7 +220,7 @@ def mirage_split(y, index):
     if not isinstance(index, numbers.Integral) or not 0 <= index < N_SPLITS:
         raise ValueError(
             f"split index must be an int from 0 to {N_SPLITS - 1}, got {index!r}. "
-            "The study used the five splits 0-4."
+            "tcbench defines the five splits 0-4."
         )
 
     y = np.asarray(y)
@@ -262,18 +270,16 @@ def _load(path, dataset, n_packets, split, on_error, activity_background):
 def _curate(source, n_packets, problems):
     """Check packets, drop ACKs, short flows and small classes; build the array."""
     n_flows = len(source.flow_ids)
-    lengths = np.fromiter(map(len, source.payload), np.int64, n_flows)
+    arrays = source.arrays()
+    payload, direction, iat = arrays["payload"], arrays["direction"], arrays["iat"]
+    lengths = arrays["lengths"]
+    valid = arrays["numeric"]
     flow_of_packet = np.repeat(np.arange(n_flows), lengths)
     starts = np.cumsum(lengths) - lengths
 
     def where(flow):
         file = source.files[source.file_index[flow]]
         return f"{file}, flow {source.flow_ids[flow]!r}"
-
-    payload, valid_payload = flatten(source.payload, where, problems)
-    direction, valid_direction = flatten(source.direction, where, problems)
-    iat, valid_iat = flatten(source.iat, where, problems)
-    valid = valid_payload & valid_direction & valid_iat
 
     checks = [
         (values, ~np.isfinite(values), f"{name} is null, NaN or infinite")

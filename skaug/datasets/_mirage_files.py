@@ -27,6 +27,7 @@ _FILE_PATTERN = re.compile(
     r"_traffic_dataset_labeled_biflows\.json$"
 )
 _PACKET_KEYS = ("L4_payload_bytes", "packet_dir", "iat")
+_CHANNELS = ("payload", "direction", "iat", "lengths", "numeric")
 
 # App name in the file name of captures that belong to no app: all their flows are
 # background traffic.
@@ -86,10 +87,11 @@ class Problems:
 
 @dataclass
 class MirageFlows:
-    """Packets of the non-background flows of a MIRAGE data set, as flat lists.
+    """Packets of the app (non-background) flows of a MIRAGE data set.
 
-    The packet lists of flow ``i`` are ``payload[i]``, ``direction[i]`` and
-    ``iat[i]``; ``file_index[i]`` indexes ``files`` and ``devices``.
+    Flow ``i`` comes from file ``file_index[i]`` of ``files`` and ``devices``. Its
+    packet lists are collected per file, then :meth:`end_file` turns them into flat
+    float64 arrays, so that few Python objects stay alive during loading.
     """
 
     files: list = field(default_factory=list)
@@ -97,20 +99,56 @@ class MirageFlows:
     flow_ids: list = field(default_factory=list)
     apps: list = field(default_factory=list)
     file_index: list = field(default_factory=list)
-    payload: list = field(default_factory=list)
-    direction: list = field(default_factory=list)
-    iat: list = field(default_factory=list)
     n_read: int = 0
     n_background: int = 0
+    _pending: tuple = ((), (), ())
+    _chunks: dict = field(default_factory=lambda: {name: [] for name in _CHANNELS})
 
     def add(self, flow_id, app, file_index, payload, direction, iat):
         """Append one app flow and its packet lists."""
+        if not self._pending[0]:
+            self._pending = ([], [], [])
         self.flow_ids.append(flow_id)
         self.apps.append(app)
         self.file_index.append(file_index)
-        self.payload.append(payload)
-        self.direction.append(direction)
-        self.iat.append(iat)
+        for pending, values in zip(self._pending, (payload, direction, iat)):
+            pending.append(values)
+
+    def end_file(self, problems):
+        """Convert the packets of the flows added since the last call to arrays."""
+        payload, direction, iat = self._pending
+        self._pending = ((), (), ())
+        if not payload:
+            return
+
+        first = len(self.flow_ids) - len(payload)
+        numeric = np.ones(len(payload), dtype=bool)
+        for name, lists in zip(_CHANNELS, (payload, direction, iat)):
+            values, channel_numeric = _flatten(lists)
+            self._chunks[name].append(values)
+            numeric &= channel_numeric
+        self._chunks["lengths"].append(np.fromiter(map(len, payload), np.int64))
+        self._chunks["numeric"].append(numeric)
+
+        for i in np.flatnonzero(~numeric):
+            problems.flow(
+                f"{self.files[self.file_index[first + i]]}, flow "
+                f"{self.flow_ids[first + i]!r}: a packet_data value of "
+                f"{list(_PACKET_KEYS)} is not a number."
+            )
+
+    def arrays(self):
+        """Return the flat payload, direction and IAT arrays, lengths and numeric mask.
+
+        ``numeric`` is False for flows with a non-numeric packet value, whose values
+        are NaN.
+        """
+        return {
+            name: np.concatenate(chunks) if chunks else np.zeros(0, dtype)
+            for (name, chunks), dtype in zip(
+                self._chunks.items(), (float, float, float, np.int64, bool)
+            )
+        }
 
 
 def read_mirage(path, dataset, problems, *, activity_background=False):
@@ -148,6 +186,7 @@ def read_mirage(path, dataset, problems, *, activity_background=False):
         flows.files.append(PurePosixPath(name).name)
         flows.devices.append(device)
         _read_file(read(), name, match["app"], flows, problems, activity_background)
+        flows.end_file(problems)
 
     if not flows.files:
         raise FileNotFoundError(
@@ -221,23 +260,23 @@ def _read_file(content, name, app, flows, problems, activity_background):
 
 if msgspec is not None:
 
-    class _PacketData(msgspec.Struct):
+    class _PacketData(msgspec.Struct, gc=False):
         L4_payload_bytes: list[int]
         packet_dir: list[int]
         iat: list[float]
 
-    class _Metadata19(msgspec.Struct):
+    class _Metadata19(msgspec.Struct, gc=False):
         BF_label: str
 
-    class _Metadata22(msgspec.Struct):
+    class _Metadata22(msgspec.Struct, gc=False):
         BF_label: str
         BF_activity: str
 
-    class _Flow19(msgspec.Struct):
+    class _Flow19(msgspec.Struct, gc=False):
         packet_data: _PacketData
         flow_metadata: _Metadata19
 
-    class _Flow22(msgspec.Struct):
+    class _Flow22(msgspec.Struct, gc=False):
         packet_data: _PacketData
         flow_metadata: _Metadata22
 
@@ -342,15 +381,14 @@ def _app_packets(flow, name, flow_id, app, problems, activity_background):
     return packets
 
 
-def flatten(lists, where, problems):
+def _flatten(lists):
     """Concatenate per-flow lists of numbers into one float64 array.
 
-    Returns the array and the boolean mask of flows whose values are all numbers;
-    a flow with another value (a string, null, a nested list) is reported to
-    ``problems`` and contributes NaN values, to be dropped by the caller.
+    Returns the array and the boolean mask of flows whose values are all numbers.
+    A flow with another value (a string, a nested list) gets NaN values.
     """
-    # NOTE: numpy converts null to NaN (rejected later by the caller), and numeric
-    # strings and booleans to numbers, which pass unnoticed.
+    # NOTE: numpy converts null to NaN (rejected later by the NaN check), and
+    # numeric strings and booleans to numbers, which pass unnoticed.
     total = sum(map(len, lists))
     try:
         values = np.fromiter(itertools.chain.from_iterable(lists), np.float64, total)
@@ -365,7 +403,6 @@ def flatten(lists, where, problems):
         try:
             parts.append(np.asarray(values, dtype=np.float64).reshape(len(values)))
         except (TypeError, ValueError):
-            problems.flow(f"{where(i)}: a packet value is not a number.")
             numeric[i] = False
             parts.append(np.full(len(values), np.nan))
-    return np.concatenate(parts) if parts else np.zeros(0), numeric
+    return np.concatenate(parts), numeric
