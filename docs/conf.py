@@ -23,7 +23,7 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "scripts", "generated/*.md"]
-templates_path = []
+templates_path = ["_templates"]
 
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": False}
