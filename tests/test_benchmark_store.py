@@ -63,10 +63,21 @@ def test_store_empty_frame(tmp_path):
 def test_config_mismatch_rejected(tmp_path):
     store = ResultStore(tmp_path / "runs.sqlite")
     store.check_config({"max_epochs": 5, "dataset": "synthetic"})
+    store.add(_result())
     store.check_config({"max_epochs": 5, "dataset": "synthetic"})
 
     with pytest.raises(ConfigMismatchError, match="max_epochs: stored 5, requested 9"):
         store.check_config({"max_epochs": 9, "dataset": "synthetic"})
+
+
+def test_config_replaced_while_empty(tmp_path):
+    store = ResultStore(tmp_path / "runs.sqlite")
+    store.check_config({"max_epochs": 5})
+    store.check_config({"max_epochs": 9})
+    store.add(_result())
+
+    with pytest.raises(ConfigMismatchError, match="stored 9, requested 5"):
+        store.check_config({"max_epochs": 5})
 
 
 def _write_forever(path):

@@ -9,7 +9,9 @@ from ..flows import IAT
 from ._base import BaseAugmenter
 from ._packets import (
     finalize_iats,
+    flow_chunks,
     gather_packets,
+    gather_packets_into,
     gather_values,
     keep_packets,
     packet_positions,
@@ -216,21 +218,30 @@ class Permutation(BaseAugmenter):
         ordered_starts = np.take_along_axis(bounds[:, :-1], order, axis=1)
         ordered_lengths = np.take_along_axis(lengths, order, axis=1)
         output_starts = np.cumsum(ordered_lengths, axis=1) - ordered_lengths
+        offsets = ordered_starts - output_starts
+        # An empty segment covers no output packet: move its start past the end.
+        output_starts[ordered_lengths == 0] = n_packets
 
-        # Output packet j falls in the last non-empty ordered segment starting at or
-        # before j. One comparison per segment keeps the loop short.
-        positions = packet_positions(n_packets)
-        source = np.zeros((n_flows, n_packets), dtype=np.intp)
-        for k in range(self.max_segments):
-            starts_here = (output_starts[:, k : k + 1] <= positions) & (
-                ordered_lengths[:, k : k + 1] > 0
-            )
-            offset = ordered_starts[:, k : k + 1] - output_starts[:, k : k + 1]
-            np.copyto(source, positions + offset, where=starts_here)
+        X_out = np.empty_like(X)
+        for chunk in flow_chunks(n_flows):
+            source = _segment_sources(output_starts[chunk], offsets[chunk], n_packets)
+            real = packet_positions(n_packets) < counts[chunk]
+            gather_packets_into(X[chunk], source, real, X_out[chunk])
+            finalize_iats(X_out[chunk])
+        return X_out
 
-        real = positions < counts
-        np.clip(source, 0, n_packets - 1, out=source)
-        return finalize_iats(gather_packets(X, source, real), real)
+
+def _segment_sources(output_starts, offsets, n_packets):
+    # Output packet j falls in the last ordered segment that starts at or before j,
+    # and reads packet j + offset of that segment. One comparison per segment keeps
+    # the loop short.
+    positions = packet_positions(n_packets)
+    source_offsets = np.zeros((output_starts.shape[0], n_packets), dtype=np.intp)
+    for k in range(output_starts.shape[1]):
+        starts_here = output_starts[:, k : k + 1] <= positions
+        np.copyto(source_offsets, offsets[:, k : k + 1], where=starts_here)
+    source_offsets += positions
+    return np.clip(source_offsets, 0, n_packets - 1, out=source_offsets)
 
 
 class PacketLoss(BaseAugmenter):

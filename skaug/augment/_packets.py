@@ -124,7 +124,7 @@ def _keep_packets_chunk(X, keep, X_out):
     source = source[:, :n_packets]
     real = positions < n_kept[:, -1:]
 
-    _gather_packets_chunk(X, source, real, X_out)
+    gather_packets_into(X, source, real, X_out)
     kept_arrivals = gather_values(arrival_times(X[:, IAT]), source)
     _write_iats(X_out[:, IAT], kept_arrivals, real)
 
@@ -162,11 +162,12 @@ def gather_packets(X, source, real):
     X_out = np.empty_like(X)
     real = np.broadcast_to(real, source.shape)
     for chunk in flow_chunks(X.shape[0]):
-        _gather_packets_chunk(X[chunk], source[chunk], real[chunk], X_out[chunk])
+        gather_packets_into(X[chunk], source[chunk], real[chunk], X_out[chunk])
     return X_out
 
 
-def _gather_packets_chunk(X, source, real, X_out):
+def gather_packets_into(X, source, real, X_out):
+    """Write the gathered flows of :func:`gather_packets` into ``X_out``, unchunked."""
     n_flows, n_channels, n_packets = X.shape
     # A flat take per channel is faster than np.take_along_axis. Channel c of flow f
     # starts c * n_packets after the flow, so the take reads from a view shifted by

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from ._data import load_benchmark_data
 from ._executors import make_executor
 from ._protocol import RunSpec
 from ._report import write_outputs
@@ -89,6 +90,11 @@ def run_benchmark(
         store.path,
         len(todo),
     )
+
+    if todo:
+        # Load once here, so that bad data fails at once with the loader's message
+        # instead of inside every worker.
+        load_benchmark_data(config, split)
 
     try:
         if todo:

@@ -66,7 +66,7 @@ class ResultStore:
         return connection
 
     def check_config(self, config):
-        """Store the configuration on first use, and reject a different one later.
+        """Store the configuration, and reject a different one once runs are stored.
 
         Parameters
         ----------
@@ -80,12 +80,15 @@ class ResultStore:
         ConfigMismatchError
             If the store already holds runs made with other settings.
         """
+        wanted = {
+            key: json.dumps(value, sort_keys=True) for key, value in config.items()
+        }
         with closing(self._connect()) as connection, connection:
             stored = dict(connection.execute("SELECT key, value FROM config"))
-            wanted = {
-                key: json.dumps(value, sort_keys=True) for key, value in config.items()
-            }
-            if not stored:
+            (n_runs,) = connection.execute("SELECT COUNT(*) FROM runs").fetchone()
+            if n_runs == 0:
+                # No result depends on the old settings, so the new ones replace them.
+                connection.execute("DELETE FROM config")
                 connection.executemany(
                     "INSERT INTO config VALUES (?, ?)", wanted.items()
                 )

@@ -19,6 +19,16 @@ DEFAULT_MAX_EPOCHS = {"synthetic": 15}
 DEFAULT_TEST_SIZE = {"synthetic": 0.2, "certta": 0.2, "pcap": 0.2}
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Append "(default: ...)" only where the help text does not state the default."""
+
+    def _get_help_string(self, action):
+        states_default = "default" in (action.help or "")
+        if states_default or action.default is None or isinstance(action.default, bool):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser(prog=None):
     """Return the argument parser of the benchmark."""
     parser = argparse.ArgumentParser(
@@ -28,7 +38,7 @@ def build_parser(prog=None):
             "stack) over several seeds, then rank them with the Friedman and Nemenyi "
             "tests. Finished runs are stored at once; rerun the same command to resume."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     data = parser.add_argument_group("data")
     data.add_argument(
@@ -168,6 +178,10 @@ def _check_arguments(parser, args):
             parser.error(f"{option} must be a probability in [0, 1], got {value}.")
     if args.test_size is not None and not 0 < args.test_size < 1:
         parser.error(f"--test-size must be in (0, 1), got {args.test_size}.")
+    if args.data is not None and not os.path.exists(args.data):
+        parser.error(
+            f"--data {args.data} not found. Pass the folder or archive of the data set."
+        )
     if args.dataset != "synthetic" and args.data is None:
         parser.error(
             f"--dataset {args.dataset} needs --data PATH, the folder or "
@@ -231,6 +245,9 @@ def main(argv=None, prog=None):
             progress=not args.quiet,
         )
     except ConfigMismatchError as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    except (OSError, ValueError) as exc:
+        logger.debug("Loading the data failed.", exc_info=True)
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
     except KeyboardInterrupt:
         logger.warning(
