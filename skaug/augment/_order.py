@@ -222,6 +222,11 @@ class Permutation(BaseAugmenter):
         # An empty segment covers no output packet: move its start past the end.
         output_starts[ordered_lengths == 0] = n_packets
 
+        # Packet indices and offsets fit the smallest signed integer type, which
+        # makes the per-segment passes below cheaper.
+        index_dtype = np.min_scalar_type(-2 * n_packets)
+        output_starts = output_starts.astype(index_dtype)
+        offsets = offsets.astype(index_dtype)
         X_out = np.empty_like(X)
         for chunk in flow_chunks(n_flows):
             source = _segment_sources(output_starts[chunk], offsets[chunk], n_packets)
@@ -235,13 +240,13 @@ def _segment_sources(output_starts, offsets, n_packets):
     # Output packet j falls in the last ordered segment that starts at or before j,
     # and reads packet j + offset of that segment. One comparison per segment keeps
     # the loop short.
-    positions = packet_positions(n_packets)
-    source_offsets = np.zeros((output_starts.shape[0], n_packets), dtype=np.intp)
+    positions = np.arange(n_packets, dtype=offsets.dtype)[None, :]
+    source = np.zeros((output_starts.shape[0], n_packets), dtype=offsets.dtype)
     for k in range(output_starts.shape[1]):
         starts_here = output_starts[:, k : k + 1] <= positions
-        np.copyto(source_offsets, offsets[:, k : k + 1], where=starts_here)
-    source_offsets += positions
-    return np.clip(source_offsets, 0, n_packets - 1, out=source_offsets)
+        np.copyto(source, offsets[:, k : k + 1], where=starts_here)
+    source += positions
+    return np.clip(source, 0, n_packets - 1, out=source)
 
 
 class PacketLoss(BaseAugmenter):
