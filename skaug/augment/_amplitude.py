@@ -7,7 +7,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..flows import DEFAULT_MAX_SIZE, IAT, SIZE
 from ._base import BaseAugmenter
-from ._packets import finalize_iats, finalize_sizes, real_packets, smooth_curves
+from ._packets import (
+    count_real_packets,
+    finalize_iats,
+    finalize_sizes,
+    flow_max,
+    real_packets,
+    smooth_curves,
+)
 
 __all__ = ["Jitter", "MagnitudeWarp", "RTTScaling", "Scaling", "SpikeNoise"]
 
@@ -25,13 +32,32 @@ class _AmplitudeAugmenter(BaseAugmenter):
 
     def _augment(self, X, y, generator):
         real = real_packets(X)
-        for channel in _CHANNELS[self.channels]:
-            self._change_channel(X, channel, real, generator)
-        finalize_sizes(X, self.max_size, real)
-        return finalize_iats(X, real)
+        mask = real.astype(X.dtype)
+        channels = _CHANNELS[self.channels]
+        for channel in channels:
+            # The new values are a contiguous array: rounding and clipping it costs
+            # less than working on the strided channel of X.
+            values = self._changed_channel(X, channel, generator)
+            if channel == SIZE:
+                np.rint(values, out=values)
+                np.clip(values, 0, self.max_size, out=values)
+            else:
+                np.maximum(values, 0, out=values)
+                values[:, 0] = 0
+            np.multiply(values, mask, out=X[:, channel])
 
-    def _change_channel(self, X, channel, real, generator):
-        """Change one channel (``SIZE`` or ``IAT``) of ``X`` in place."""
+        if SIZE not in channels:
+            finalize_sizes(X, self.max_size, real)
+        if IAT not in channels:
+            finalize_iats(X, real)
+        return X
+
+    def _changed_channel(self, X, channel, generator):
+        """Return the changed values of one channel (``SIZE`` or ``IAT``) of ``X``.
+
+        The result is a new float32 array of shape (n_flows, n_packets), before
+        rounding, clipping and zeroing of the padding. ``X`` is not modified.
+        """
         raise NotImplementedError
 
 
@@ -40,7 +66,7 @@ def _channel_scale(X, channel, max_size):
     # IATs half the largest IAT of each flow, since IATs have no fixed upper bound.
     if channel == SIZE:
         return np.float32(max_size / 2)
-    return X[:, IAT].max(axis=1, keepdims=True) / 2
+    return flow_max(X[:, IAT])[:, None] / 2
 
 
 class Jitter(_AmplitudeAugmenter):
@@ -98,11 +124,12 @@ class Jitter(_AmplitudeAugmenter):
         self.channels = channels
         self.max_size = max_size
 
-    def _change_channel(self, X, channel, real, generator):
+    def _changed_channel(self, X, channel, generator):
         scale = self.sigma * _channel_scale(X, channel, self.max_size)
         noise = generator.standard_normal((X.shape[0], X.shape[2]), np.float32)
         noise *= scale
-        X[:, channel] += noise
+        noise += X[:, channel]
+        return noise
 
 
 class Scaling(_AmplitudeAugmenter):
@@ -161,11 +188,11 @@ class Scaling(_AmplitudeAugmenter):
         self.channels = channels
         self.max_size = max_size
 
-    def _change_channel(self, X, channel, real, generator):
+    def _changed_channel(self, X, channel, generator):
         factors = generator.standard_normal((X.shape[0], 1), np.float32)
         factors *= self.sigma
         factors += 1
-        X[:, channel] *= np.maximum(factors, 0)
+        return X[:, channel] * np.maximum(factors, 0)
 
 
 class MagnitudeWarp(_AmplitudeAugmenter):
@@ -235,13 +262,15 @@ class MagnitudeWarp(_AmplitudeAugmenter):
         self.channels = channels
         self.max_size = max_size
 
-    def _change_channel(self, X, channel, real, generator):
+    def _changed_channel(self, X, channel, generator):
         knots = generator.standard_normal((X.shape[0], self.n_knots + 2), np.float32)
         knots *= self.sigma
         knots += 1
-        counts = np.count_nonzero(real, axis=1)
+        counts = count_real_packets(X)
         curves = smooth_curves(knots, counts, X.shape[2])
-        X[:, channel] *= np.maximum(curves, 0, out=curves)
+        np.maximum(curves, 0, out=curves)
+        curves *= X[:, channel]
+        return curves
 
 
 class SpikeNoise(_AmplitudeAugmenter):
@@ -303,9 +332,9 @@ class SpikeNoise(_AmplitudeAugmenter):
         self.channels = channels
         self.max_size = max_size
 
-    def _change_channel(self, X, channel, real, generator):
+    def _changed_channel(self, X, channel, generator):
         if self.p == 0:
-            return
+            return X[:, channel].copy()
         # One uniform draw u per packet decides the hit (u < p) and, rescaled to
         # u / p, which is uniform on [0, 1) given a hit, the height of the spike.
         draws = generator.random((X.shape[0], X.shape[2]), dtype=np.float32)
@@ -315,7 +344,8 @@ class SpikeNoise(_AmplitudeAugmenter):
         draws *= hit
         # _channel_scale is half the channel's range, hence the factor 2.
         draws *= 2 * self.magnitude * _channel_scale(X, channel, self.max_size)
-        X[:, channel] += draws
+        draws += X[:, channel]
+        return draws
 
 
 class RTTScaling(BaseAugmenter):

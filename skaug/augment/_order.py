@@ -5,17 +5,17 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ..flows import IAT
+from ..flows import DIRECTION, IAT, SIZE
 from ._base import BaseAugmenter
 from ._packets import (
-    finalize_iats,
+    count_real_packets,
     flow_chunks,
     gather_packets,
     gather_packets_into,
-    gather_values,
     keep_packets,
     packet_positions,
     real_packets,
+    running_sum,
 )
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
 
 
 def _counts(X):
-    return np.count_nonzero(real_packets(X), axis=1)
+    return count_real_packets(X)
 
 
 class Translation(BaseAugmenter):
@@ -90,7 +90,10 @@ class Translation(BaseAugmenter):
         positions = packet_positions(X.shape[2])
         real = positions < (counts - shifts)[:, None]
         source = np.minimum(positions + shifts[:, None], X.shape[2] - 1)
-        return finalize_iats(gather_packets(X, source, real), real)
+        X_out = gather_packets(X, source, real)
+        # The packets keep their IATs, except the new first one, whose IAT is 0.
+        X_out[:, IAT, 0] = 0
+        return X_out
 
 
 class HorizontalFlip(BaseAugmenter):
@@ -125,14 +128,32 @@ class HorizontalFlip(BaseAugmenter):
 
     def _augment(self, X, y, generator):
         counts = _counts(X)[:, None]
-        positions = packet_positions(X.shape[2])
-        real = positions < counts
-        source = np.maximum(counts - 1 - positions, 0)
-        gap_source = np.clip(counts - positions, 0, X.shape[2] - 1)
+        X_out = np.empty_like(X)
+        for chunk in flow_chunks(X.shape[0]):
+            _flip(X[chunk], counts[chunk], X_out[chunk])
+        return X_out
 
-        X_out = gather_packets(X, source, real)
-        X_out[:, IAT] = gather_values(X[:, IAT], gap_source)
-        return finalize_iats(X_out, real)
+
+def _flip(X, counts, X_out):
+    # Flip a chunk of flows into X_out. Output packet j reads packet n - 1 - j, and
+    # its IAT is the gap after that packet, the IAT of packet n - j, read through
+    # the same index from a view shifted by one packet.
+    n_flows, n_channels, n_packets = X.shape
+    source = counts - 1 - packet_positions(n_packets)
+    mask = (source >= 0).astype(X.dtype)
+    np.maximum(source, 0, out=source)
+    source += (np.arange(n_flows) * (n_channels * n_packets))[:, None]
+    flat = X.reshape(-1)
+
+    for channel in (SIZE, DIRECTION):
+        values = np.take(flat[channel * n_packets :], source, mode="clip")
+        np.multiply(values, mask, out=X_out[:, channel])
+    # The first IAT, read past the last packet of the flow, is set to 0 below. A
+    # batch of one flow of one packet has nothing past it: read its own IAT then.
+    gap_start = min(IAT * n_packets + 1, flat.size - 1)
+    gaps = np.take(flat[gap_start:], source, mode="clip")
+    np.multiply(gaps, mask, out=X_out[:, IAT])
+    X_out[:, IAT, 0] = 0
 
 
 class Permutation(BaseAugmenter):
@@ -217,7 +238,7 @@ class Permutation(BaseAugmenter):
 
         ordered_starts = np.take_along_axis(bounds[:, :-1], order, axis=1)
         ordered_lengths = np.take_along_axis(lengths, order, axis=1)
-        output_starts = np.cumsum(ordered_lengths, axis=1) - ordered_lengths
+        output_starts = running_sum(ordered_lengths) - ordered_lengths
         offsets = ordered_starts - output_starts
         # An empty segment covers no output packet: move its start past the end.
         output_starts[ordered_lengths == 0] = n_packets
@@ -232,7 +253,8 @@ class Permutation(BaseAugmenter):
             source = _segment_sources(output_starts[chunk], offsets[chunk], n_packets)
             real = packet_positions(n_packets) < counts[chunk]
             gather_packets_into(X[chunk], source, real, X_out[chunk])
-            finalize_iats(X_out[chunk])
+        # Every packet keeps its IAT, so only the new first packet needs one of 0.
+        X_out[:, IAT, 0] = 0
         return X_out
 
 
@@ -357,5 +379,6 @@ class Retransmission(BaseAugmenter):
         real = positions < new_counts[:, None]
 
         X_out = gather_packets(X, source, real)
-        X_out[:, IAT][copy & real] = self.rto
-        return finalize_iats(X_out, real)
+        # The other packets keep their IATs, and the first packet is never a copy.
+        np.copyto(X_out[:, IAT], self.rto, where=copy & real)
+        return X_out

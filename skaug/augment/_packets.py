@@ -3,9 +3,9 @@
 Every helper works on a whole batch of flows at once, with per-flow index arithmetic
 in place of a loop over flows. The helpers that make many passes over the packets
 work through the batch in chunks of ``CHUNK_FLOWS`` flows, so that their temporary
-arrays stay in the CPU cache, and they run along the packet axis with one numpy call
-per packet position: numpy's reductions and accumulations along a short last axis pay
-a fixed cost per row that dominates for flows of 20 packets.
+arrays stay in the CPU cache. Running sums and maxima along a flow take one numpy
+call per packet position, because numpy's reductions and accumulations along a short
+last axis pay a fixed cost per flow, which dominates for flows of 20 packets.
 """
 
 import functools
@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from ..flows import DIRECTION, IAT, SIZE
-
 
 # 2,048 flows of 20 packets: about 0.5 MB of float32 flows and 0.3 MB per integer
 # index array, which fits a 1-2 MB L2 cache.
@@ -32,9 +31,44 @@ def real_packets(X):
     return X[:, DIRECTION] != 0
 
 
+def count_real_packets(X):
+    """Return the number of real packets of each flow, as ``np.intp``.
+
+    Equal to ``np.count_nonzero(real_packets(X), axis=1)``, with one numpy call per
+    packet position in place of a count per flow, which is faster for short flows.
+    """
+    if X.shape[2] == 0:
+        return np.zeros(X.shape[0], dtype=np.intp)
+    real = real_packets(X).view(np.uint8)
+    counts = real[:, 0].astype(np.intp)
+    for j in range(1, X.shape[2]):
+        np.add(counts, real[:, j], out=counts)
+    return counts
+
+
 def packet_positions(n_packets):
     """Return the packet indices 0 .. n_packets - 1 as a row of shape (1, n_packets)."""
     return np.arange(n_packets)[None, :]
+
+
+def flow_max(values):
+    """Return ``values.max(axis=1)``, one packet position at a time over chunks.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_flows, n_packets)
+        One channel of the flows, with n_packets >= 1.
+
+    Returns
+    -------
+    maxima : ndarray of shape (n_flows,)
+    """
+    maxima = values[:, 0].copy()
+    for chunk in flow_chunks(values.shape[0]):
+        chunk_maxima = maxima[chunk]
+        for j in range(1, values.shape[1]):
+            np.maximum(chunk_maxima, values[chunk, j], out=chunk_maxima)
+    return maxima
 
 
 def finalize_sizes(X, max_size, real=None):
@@ -57,27 +91,42 @@ def finalize_iats(X, real=None):
     return X
 
 
-def arrival_times(iats):
-    """Return the arrival time of every packet, the running sum of its flow's IATs.
+def running_sum(values, dtype=None):
+    """Return ``np.cumsum(values, axis=1, dtype=dtype)``, added in the same order.
+
+    numpy's cumsum along a short last axis pays a fixed cost per flow. Adding one
+    packet position at a time over chunks of flows gives the same result bit for bit
+    and was about three times faster for flows of 20 packets (numpy 2.4).
 
     Parameters
     ----------
-    iats : ndarray of shape (n_flows, n_packets)
-        IATs in seconds.
+    values : ndarray of shape (n_flows, n_packets)
+        Values to add up along each flow.
+    dtype : dtype, default=None
+        Type of the sums; None keeps the type of ``values``.
 
     Returns
     -------
-    times : ndarray of shape (n_flows, n_packets), dtype float64
-        Equal to ``np.cumsum(iats, axis=1, dtype=np.float64)``, in float64 to keep
-        sub-millisecond IATs after minutes of flow, and summed in the same order.
+    sums : ndarray of shape (n_flows, n_packets)
     """
-    times = np.empty(iats.shape, dtype=np.float64)
-    if iats.shape[1] == 0:
-        return times
-    times[:, 0] = iats[:, 0]
-    for j in range(1, iats.shape[1]):
-        np.add(times[:, j - 1], iats[:, j], out=times[:, j])
-    return times
+    sums = np.empty(values.shape, dtype=dtype or values.dtype)
+    if values.shape[1] == 0:
+        return sums
+    for chunk in flow_chunks(values.shape[0]):
+        chunk_values = values[chunk]
+        chunk_sums = sums[chunk]
+        chunk_sums[:, 0] = chunk_values[:, 0]
+        for j in range(1, values.shape[1]):
+            np.add(chunk_sums[:, j - 1], chunk_values[:, j], out=chunk_sums[:, j])
+    return sums
+
+
+def arrival_times(iats):
+    """Return the arrival time of every packet, the running sum of its flow's IATs.
+
+    The sums are in float64 to keep sub-millisecond IATs after minutes of flow.
+    """
+    return running_sum(iats, np.float64)
 
 
 def keep_packets(X, keep):
@@ -124,18 +173,23 @@ def _keep_packets_chunk(X, keep, X_out):
     source = source[:, :n_packets]
     real = positions < n_kept[:, -1:]
 
-    gather_packets_into(X, source, real, X_out)
+    gather_packets_into(X, source, real, X_out, channels=(SIZE, DIRECTION))
     kept_arrivals = gather_values(arrival_times(X[:, IAT]), source)
     _write_iats(X_out[:, IAT], kept_arrivals, real)
 
 
 def _write_iats(iats, times, real):
     # IATs from float64 arrival times, written into the float32 channel ``iats``,
-    # then clipped at 0, with the first IAT 0 and the padding zeroed.
-    np.subtract(times[:, 1:], times[:, :-1], out=iats[:, 1:])
-    iats[:, 0] = 0
-    np.maximum(iats, 0, out=iats)
-    iats *= real
+    # then clipped at 0, with the first IAT 0 and the padding zeroed. Differences
+    # over the flattened times are faster than row by row. The first difference of
+    # each flow spans two flows, so it is replaced by 0.
+    times = times.reshape(-1)
+    gaps = np.empty(times.shape, dtype=iats.dtype)
+    np.subtract(times[1:], times[:-1], out=gaps[1:])
+    gaps = gaps.reshape(iats.shape)
+    gaps[:, 0] = 0
+    np.maximum(gaps, 0, out=gaps)
+    np.multiply(gaps, real, out=iats)
 
 
 def _row_offsets(n_rows, row_length):
@@ -166,9 +220,14 @@ def gather_packets(X, source, real):
     return X_out
 
 
-def gather_packets_into(X, source, real, X_out):
-    """Write the gathered flows of :func:`gather_packets` into ``X_out``, unchunked."""
+def gather_packets_into(X, source, real, X_out, channels=None):
+    """Write the gathered flows of :func:`gather_packets` into ``X_out``, unchunked.
+
+    Only the channels listed in ``channels`` are written (all by default).
+    """
     n_flows, n_channels, n_packets = X.shape
+    if channels is None:
+        channels = range(n_channels)
     # A flat take per channel is faster than np.take_along_axis. Channel c of flow f
     # starts c * n_packets after the flow, so the take reads from a view shifted by
     # that much, with one index array for all channels. The indices are in range:
@@ -176,7 +235,7 @@ def gather_packets_into(X, source, real, X_out):
     index = source + _row_offsets(n_flows, n_channels * n_packets)
     flat = X.reshape(-1)
     mask = real.astype(X.dtype)
-    for channel in range(n_channels):
+    for channel in channels:
         values = np.take(flat[channel * n_packets :], index, mode="clip")
         np.multiply(values, mask, out=X_out[:, channel])
 
@@ -244,7 +303,9 @@ def _resample_chunk(X, positions, counts, X_out):
     # Arrival time at a fractional position: that of the lower packet plus the
     # weighted IAT of the upper one, in float64 to keep sub-millisecond IATs.
     times = np.take(arrival_times(X[:, IAT]).reshape(-1), time_index, mode="clip")
-    upper_iats = np.take(flat[IAT * n_packets + 1 :], lower, mode="clip")
+    # A batch of one flow of one packet has nothing past its last IAT: read that IAT.
+    upper_start = min(IAT * n_packets + 1, flat.size - 1)
+    upper_iats = np.take(flat[upper_start:], lower, mode="clip")
     times += np.multiply(weight, upper_iats, dtype=np.float64)
     _write_iats(X_out[:, IAT], times, mask)
 
@@ -300,9 +361,17 @@ def smooth_curves(knot_values, counts, n_packets):
     """
     basis = _spline_basis(n_packets, knot_values.shape[1] - 2)
     knot_values = knot_values.astype(np.float32, copy=False)
-    curves = basis[0][counts] * knot_values[:, :1]
-    for k in range(1, knot_values.shape[1]):
-        curves += basis[k][counts] * knot_values[:, k : k + 1]
+    curves = np.empty((knot_values.shape[0], n_packets), dtype=np.float32)
+    for chunk in flow_chunks(knot_values.shape[0]):
+        chunk_counts = counts[chunk]
+        chunk_knots = knot_values[chunk]
+        chunk_curves = curves[chunk]
+        np.multiply(basis[0][chunk_counts], chunk_knots[:, :1], out=chunk_curves)
+        term = np.empty_like(chunk_curves)
+        for k in range(1, knot_values.shape[1]):
+            np.take(basis[k], chunk_counts, axis=0, out=term, mode="clip")
+            term *= chunk_knots[:, k : k + 1]
+            chunk_curves += term
     return curves
 
 

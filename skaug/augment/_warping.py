@@ -14,10 +14,12 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import BaseAugmenter
 from ._packets import (
+    count_real_packets,
+    flow_chunks,
     gather_values,
     packet_positions,
-    real_packets,
     resample_packets,
+    running_sum,
     smooth_curves,
 )
 
@@ -25,7 +27,7 @@ __all__ = ["TimeWarp", "WindowSlice", "WindowWarp"]
 
 
 def _counts(X):
-    return np.count_nonzero(real_packets(X), axis=1)
+    return count_real_packets(X)
 
 
 class WindowSlice(BaseAugmenter):
@@ -156,13 +158,28 @@ class WindowWarp(BaseAugmenter):
         # of the piecewise linear warp: identity before the window, slope 1 / scale
         # inside it, shifted identity after it.
         warped_span = span + width * (scale - 1)
-        warped = packet_positions(X.shape[2]) * (warped_span / np.maximum(span, 1))
+        step = warped_span / np.maximum(span, 1)
         window_end = start + width * scale
-        positions = np.where(warped <= start, warped, start + (warped - start) / scale)
-        positions = np.where(
-            warped > window_end, warped - width * (scale - 1), positions
-        )
+        shift = width * (scale - 1)
+        positions = np.empty((n_flows, X.shape[2]), dtype=np.float32)
+        for chunk in flow_chunks(n_flows):
+            positions[chunk] = _unwarp(
+                X.shape[2],
+                step[chunk],
+                start[chunk],
+                scale[chunk],
+                window_end[chunk],
+                shift[chunk],
+            )
         return resample_packets(X, positions, counts)
+
+
+def _unwarp(n_packets, step, start, scale, window_end, shift):
+    # Source positions of the output packets of WindowWarp for a chunk of flows,
+    # computed in float64 like the float64 product of packet indices and steps.
+    warped = packet_positions(n_packets) * step
+    positions = np.where(warped <= start, warped, start + (warped - start) / scale)
+    return np.where(warped > window_end, warped - shift, positions)
 
 
 class TimeWarp(BaseAugmenter):
@@ -233,7 +250,7 @@ class TimeWarp(BaseAugmenter):
         np.maximum(speed, self._MIN_SPEED, out=speed)
         speed[:, 0] = 0
         speed *= packet_positions(n_packets) < counts[:, None]
-        positions = np.cumsum(speed, axis=1)
+        positions = running_sum(speed)
 
         last = np.maximum(counts - 1, 0)[:, None]
         total = gather_values(positions, last)
