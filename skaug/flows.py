@@ -91,7 +91,7 @@ def check_flows(X, *, name="X", copy=False):
             name,
             "it must have 3 dimensions (n_flows, 3, n_packets)",
             f"its shape is {X.shape}",
-            "Stack flows as channels x packets, e.g. with skaug.flows.flows_from_packets.",
+            "Build flows with skaug.flows.flows_from_packets.",
         )
     if X.shape[1] != N_CHANNELS:
         raise _flow_error(
