@@ -19,4 +19,4 @@ import sys
 from skaug.benchmark.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(prog="mirage19.py"))
+    sys.exit(main(prog="python benchmarks/mirage19.py"))

@@ -124,6 +124,9 @@ def test_changed_settings_rejected(reference):
         (["--dataset", "certta"], "needs --data PATH"),
         (["--augmentations", "Jiter"], "Unknown augmentation name"),
         (["--stack-p", "1.5"], "--stack-p must be a probability"),
+        (["--augmentations", " , "], "--augmentations is empty"),
+        (["--data", "."], "--data is not used with --dataset synthetic"),
+        (["--dataset", "certta", "--data", "/nonexistent/flows"], "not found"),
         (["--dask-workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not both"),
     ],
 )
@@ -132,6 +135,29 @@ def test_bad_arguments_exit_with_message(args, message, capsys):
         main(args)
     assert error.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_bad_data_folder_exits_cleanly(tmp_path, capsys):
+    args = ["--dataset", "certta", "--data", str(tmp_path), "--out", str(tmp_path)]
+    with pytest.raises(SystemExit) as error:
+        main([*args, "--quiet"])
+    assert error.value.code == 2
+    assert "CertTA folder" in capsys.readouterr().err
+
+    # The failed attempt stored no run, so other settings may use the folder.
+    assert main([*TINY, "--out", str(tmp_path)]) == 0
+
+
+def test_report_covers_requested_methods(reference, tmp_path):
+    assert main([*TINY, "--out", str(tmp_path)]) == 0
+    fewer = [*TINY, "--augmentations", "Jitter", "--out", str(tmp_path)]
+    assert main(fewer) == 0
+
+    report = (tmp_path / "report.md").read_text()
+    assert "8 runs, 2 seeds, 3 methods" not in report
+    assert "6 runs, 2 seeds, 3 methods" in report
+    assert "2 more runs" in report
+    assert len(pd.read_csv(tmp_path / "results.csv")) == 8
 
 
 def test_sigkill_then_resume(reference, tmp_path):

@@ -32,7 +32,8 @@ def write_outputs(runs, out, *, methods, command, alpha=0.05):
     Parameters
     ----------
     runs : pandas.DataFrame
-        All stored runs (:meth:`ResultStore.to_frame`).
+        All stored runs (:meth:`ResultStore.to_frame`). ``results.csv`` lists them
+        all; the chart and the reports cover the runs of ``methods``.
     out : pathlib.Path
         The results folder.
     methods : list of str
@@ -48,6 +49,8 @@ def write_outputs(runs, out, *, methods, command, alpha=0.05):
         The CD analysis, or None when fewer than two methods have two complete seeds.
     """
     runs.to_csv(out / "results.csv", index=False)
+    n_stored = len(runs)
+    runs = runs[runs["method"].isin(methods)] if not runs.empty else runs
     if runs.empty:
         return None
 
@@ -61,7 +64,7 @@ def write_outputs(runs, out, *, methods, command, alpha=0.05):
 
     (out / "summary.md").write_text(_summary_markdown(summary, result, scores))
     (out / "report.md").write_text(
-        _report_markdown(summary, result, scores, runs, command)
+        _report_markdown(summary, result, scores, runs, command, n_stored)
     )
     return result
 
@@ -192,12 +195,19 @@ def _summary_markdown(summary, result, scores):
     )
 
 
-def _report_markdown(summary, result, scores, runs, command):
+def _report_markdown(summary, result, scores, runs, command, n_stored):
     datasets = ", ".join(sorted(runs["dataset"].unique()))
+    hidden = n_stored - len(runs)
     sections = [
         f"# Benchmark report: {datasets}",
         f"{len(runs)} runs, {runs['seed'].nunique()} seeds, "
-        f"{runs['method'].nunique()} methods; weighted F1 on the test split.",
+        f"{runs['method'].nunique()} methods; weighted F1 on the test split."
+        + (
+            f" The store holds {hidden} more runs of methods not requested by this "
+            "command; results.csv lists them."
+            if hidden
+            else ""
+        ),
         "## Critical difference",
         "![critical difference chart](cd.png)" if result is not None else "",
         _groups_markdown(result),

@@ -127,9 +127,9 @@ def build_parser(prog=None):
     run.add_argument(
         "--out",
         metavar="DIR",
-        default="results",
-        help="results folder: results.sqlite, results.csv, cd.png, "
-        "cd.svg, summary.md, report.md",
+        default=None,
+        help="results folder for results.sqlite, results.csv, cd.png, cd.svg, "
+        "summary.md and report.md (default: results/<dataset>)",
     )
     run.add_argument(
         "--jobs",
@@ -182,6 +182,16 @@ def _check_arguments(parser, args):
         parser.error(
             f"--data {args.data} not found. Pass the folder or archive of the data set."
         )
+    if args.augmentations is not None and not args.augmentations.strip(" ,"):
+        parser.error(
+            "--augmentations is empty. Name at least one augmentation, or leave "
+            "the option out to run all of them."
+        )
+    if args.dataset == "synthetic" and args.data is not None:
+        parser.error(
+            "--data is not used with --dataset synthetic, which generates its flows. "
+            "Pass --dataset certta, mirage19, mirage22 or pcap to read --data."
+        )
     if args.dataset != "synthetic" and args.data is None:
         parser.error(
             f"--dataset {args.dataset} needs --data PATH, the folder or "
@@ -199,13 +209,16 @@ def main(argv=None, prog=None):
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     _check_arguments(parser, args)
+    if args.out is None:
+        args.out = os.path.join("results", args.dataset)
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
 
     augmentations = None
     if args.augmentations:
-        augmentations = [name.strip() for name in args.augmentations.split(",") if name]
+        augmentations = [name.strip() for name in args.augmentations.split(",")]
+        augmentations = [name for name in augmentations if name]
     try:
         methods = study_methods(augmentations, stack=not args.no_stack)
     except ValueError as exc:
@@ -225,7 +238,8 @@ def main(argv=None, prog=None):
         stack_p=args.stack_p,
     )
     seeds = list(range(args.seeds or DEFAULT_SEEDS[args.dataset]))
-    command = shlex.join([parser.prog, *(sys.argv[1:] if argv is None else argv)])
+    arguments = sys.argv[1:] if argv is None else argv
+    command = f"{parser.prog} {shlex.join(arguments)}".strip()
 
     from ._runner import run_benchmark
     from ._store import ConfigMismatchError
