@@ -438,3 +438,15 @@ def test_predict_before_fit_raises(flows):
 
     with pytest.raises(NotFittedError):
         FlowCNN().predict(X)
+
+
+def test_single_flow_class_error_names_class():
+    X, y = make_flows(n_flows=60, random_state=0, return_X_y=True)
+    y = y.astype(object)
+    y[0] = "lonely"
+
+    with pytest.raises(ValueError, match=r"classes \['lonely'\] have 1"):
+        FlowCNN(max_epochs=1, random_state=0).fit(X, y)
+
+    model = FlowCNN(max_epochs=1, validation_fraction=None, random_state=0)
+    assert model.fit(X, y).predict(X[:2]).shape == (2,)

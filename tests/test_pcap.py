@@ -407,3 +407,10 @@ def test_invalid_parameters(tmp_path, kwargs, error, match):
 def test_invalid_path_type():
     with pytest.raises(TypeError, match="path must be"):
         read_pcap(42)
+
+
+def test_truncated_pcap_header_reported(tmp_path):
+    path = tmp_path / "short.pcap"
+    path.write_bytes(struct.pack("<IHH", 0xA1B2C3D4, 2, 4))
+    with pytest.raises(ValueError, match="is truncated: it has only"):
+        read_pcap(path)

@@ -82,6 +82,14 @@ def iter_records(path):
                 yield from _iter_pcap(buffer, path)
 
 
+def _truncated_header(path, size):
+    return CaptureError(
+        f"{str(path)!r} is truncated: it has only {size} bytes, fewer than a capture "
+        "file header. Copy the capture again, or let the capturing tool finish "
+        "writing it."
+    )
+
+
 def _not_a_capture(path, head):
     hint = (
         "It looks gzip-compressed: decompress it first (gunzip)."
@@ -105,6 +113,9 @@ def _truncated(path, number, detail):
 
 def _iter_pcap(buffer, path):
     if len(buffer) < 24:
+        known = len(buffer) >= 4 and struct.unpack_from("<I", buffer)[0] in _PCAP_MAGIC
+        if known:
+            raise _truncated_header(path, len(buffer))
         raise _not_a_capture(path, buffer[:4])
     magic = struct.unpack_from("<I", buffer)[0]
     if magic not in _PCAP_MAGIC:
@@ -188,6 +199,8 @@ def _iter_pcapng(buffer, path):
 
 def _section_byte_order(buffer, offset, path):
     if offset + 12 > len(buffer):
+        if buffer[offset : offset + 4] == struct.pack("<I", _PCAPNG_SHB):
+            raise _truncated_header(path, len(buffer))
         raise _not_a_capture(path, buffer[offset : offset + 4])
     magic = struct.unpack_from("<I", buffer, offset + 8)[0]
     if magic == _PCAPNG_BYTE_ORDER:

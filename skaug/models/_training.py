@@ -1,5 +1,6 @@
 """The training loop of FlowCNN: split, batch order and online augmentation."""
 
+import numpy as np
 import torch
 from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import data_from_dataset, to_numpy
@@ -83,6 +84,9 @@ class OnlineAugmentationMixin:
         dataset = self.get_dataset(X, y)
         if self.validation_fraction is None:
             return dataset, None
+        _check_validation_counts(
+            y, self.validation_fraction, getattr(self, "classes_", None)
+        )
         split = ValidSplit(
             self.validation_fraction,
             stratified=True,
@@ -148,3 +152,22 @@ class OnlineAugmentationMixin:
         X = X.clone()
         X[torch.from_numpy(replace)] = torch.from_numpy(X_augmented)
         return X, y
+
+
+def _check_validation_counts(y, validation_fraction, class_names=None):
+    """Reject labels that a stratified validation split cannot divide.
+
+    ``y`` holds encoded labels; ``class_names`` maps them back for the message.
+    """
+    classes, counts = np.unique(np.asarray(y), return_counts=True)
+    if counts.min() < 2:
+        rare = classes[counts < 2]
+        if class_names is not None:
+            rare = np.asarray(class_names)[rare]
+        rare = rare.tolist()
+        raise ValueError(
+            f"The stratified validation split (validation_fraction="
+            f"{validation_fraction}) needs at least 2 flows per class, but classes "
+            f"{rare} have 1. Add flows of those classes, drop them, or pass "
+            "validation_fraction=None to train without a validation set."
+        )
