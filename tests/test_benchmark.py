@@ -65,6 +65,7 @@ def test_outputs_written(reference):
         "cd.svg",
         "summary.md",
         "report.md",
+        "report.html",
         "per_class_f1.png",
         "results.sqlite",
     ):
@@ -84,6 +85,11 @@ def test_outputs_written(reference):
     assert "![critical difference chart](cd.png)" in report
     assert "--n-flows 300" in report
     assert "torch" in report
+
+    page = (reference / "report.html").read_text()
+    assert '<img src="cd.png"' in page
+    assert "<table" in page
+    assert page.count("<h2>") == report.count("\n## ")
 
 
 def test_rerun_reproduces_scores(reference, tmp_path):

@@ -1,5 +1,6 @@
 """Outputs rebuilt from the results store: CSV, CD chart, summary and report."""
 
+import html
 import logging
 import os
 import platform
@@ -27,7 +28,10 @@ _VERSIONED = [
 
 
 def write_outputs(runs, out, *, methods, command, alpha=0.05):
-    """Write ``results.csv``, ``cd.png``, ``cd.svg``, ``summary.md`` and ``report.md``.
+    """Write ``results.csv``, the CD chart, ``summary.md`` and the report.
+
+    The files are ``results.csv``, ``cd.png``, ``cd.svg``, ``per_class_f1.png``,
+    ``summary.md``, ``report.md`` and ``report.html``.
 
     Parameters
     ----------
@@ -63,9 +67,10 @@ def write_outputs(runs, out, *, methods, command, alpha=0.05):
     _plot_per_class(runs, methods, out)
 
     (out / "summary.md").write_text(_summary_markdown(summary, result, scores))
-    (out / "report.md").write_text(
-        _report_markdown(summary, result, scores, runs, command, n_stored)
-    )
+    report = _report_markdown(summary, result, scores, runs, command, n_stored)
+    (out / "report.md").write_text(report)
+    table = _summary_table(summary, result).to_html(border=0)
+    (out / "report.html").write_text(_markdown_to_html(report, table))
     return result
 
 
@@ -222,6 +227,59 @@ def _report_markdown(summary, result, scores, runs, command, n_stored):
         _environment_markdown(),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def _markdown_to_html(markdown, table_html):
+    """Render the report's own small Markdown subset, with the scores as ``table_html``.
+
+    Only what ``_report_markdown`` writes is handled: headings, paragraphs, images,
+    bullet lists, one code block and one pipe table.
+    """
+    body, in_code, in_list, table_done = [], False, False, False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            body.append("</code></pre>" if in_code else "<pre><code>")
+            in_code = not in_code
+            continue
+        if in_code:
+            body.append(html.escape(line))
+            continue
+        if in_list and not line.startswith("- "):
+            body.append("</ul>")
+            in_list = False
+
+        if line.startswith("|"):
+            if not table_done:
+                body.append(table_html)
+                table_done = True
+        elif line.startswith("## "):
+            body.append(f"<h2>{html.escape(line[3:])}</h2>")
+        elif line.startswith("# "):
+            body.append(f"<h1>{html.escape(line[2:])}</h1>")
+        elif line.startswith("!["):
+            alt, source = line[2:-1].split("](")
+            body.append(
+                f'<p><img src="{html.escape(source)}" alt="{html.escape(alt)}"'
+                ' style="max-width:100%"></p>'
+            )
+        elif line.startswith("- "):
+            if not in_list:
+                body.append("<ul>")
+                in_list = True
+            body.append(f"<li>{html.escape(line[2:])}</li>")
+        elif line.strip():
+            body.append(f"<p>{html.escape(line)}</p>")
+    if in_list:
+        body.append("</ul>")
+
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>skaug benchmark'
+        "</title><style>body{font-family:sans-serif;max-width:70em;margin:auto}"
+        "table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right}"
+        "tr:nth-child(even){background:#f2f2f2}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
 
 
 def _time_markdown(fit_times):

@@ -270,7 +270,9 @@ def main(argv=None, prog=None):
             args.out,
         )
         return 130
-    logger.info("Results written to %s (report.md, results.csv, cd.png).", args.out)
+    logger.info(
+        "Results written to %s (report.md, report.html, results.csv, cd.png).", args.out
+    )
     return 0
 
 
