@@ -194,7 +194,7 @@ def _groups_markdown(result):
 def _summary_markdown(summary, result, scores):
     return (
         "# Benchmark summary\n\n"
-        + _summary_table(summary, result).to_markdown()
+        + _summary_table(summary, result).to_markdown(disable_numparse=True)
         + "\n\n"
         + _groups_markdown(result)
     )
@@ -217,7 +217,7 @@ def _report_markdown(summary, result, scores, runs, command, n_stored):
         "![critical difference chart](cd.png)" if result is not None else "",
         _groups_markdown(result),
         "## Scores",
-        _summary_table(summary, result).to_markdown(),
+        _summary_table(summary, result).to_markdown(disable_numparse=True),
         "## Per-class F1",
         "![per-class F1](per_class_f1.png)",
         "## Time per run",
