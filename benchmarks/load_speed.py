@@ -293,8 +293,9 @@ before loading). Both methods keep the same number of flows.
 {HEADER}
 {rows}
 
-Machine: {machine()}. Other processes shared the machine, so the wall times are
-indicative and the CPU times are the steadier measure. The real MIRAGE-2019 files
+Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the end of the
+run. On a shared machine the wall times are indicative and the CPU times are the
+steadier measure. The real MIRAGE-2019 files
 also hold each packet's payload bytes in `L4_raw_payload`, so they are larger than
 these files and take longer to parse. Pass `--payload-bytes` to measure that case.
 """

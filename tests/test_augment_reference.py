@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from _augment_helpers import truncate_randomly
+from _augment_helpers import truncate_randomly, valid_flows
+from hypothesis import given, settings
 
 from skaug.augment import (
     HorizontalFlip,
@@ -42,6 +43,43 @@ def test_horizontal_flip_reference(flows):
         expected_iats = np.diff((times[-1] - times)[::-1], prepend=0)
         assert np.allclose(flipped[IAT, :n], expected_iats, atol=1e-5)
         assert not flipped[:, n:].any()
+
+
+def flip_one_flow(flow):
+    """Flip one flow packet by packet: the definition of HorizontalFlip."""
+    flipped = np.zeros_like(flow)
+    n = int(np.count_nonzero(flow[1]))
+    for j in range(n):
+        flipped[:2, j] = flow[:2, n - 1 - j]
+        flipped[IAT, j] = flow[IAT, n - j] if j > 0 else 0
+    return flipped
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=valid_flows(max_flows=12))
+def test_horizontal_flip_every_layout(data):
+    X, _ = data
+    X_aug = HorizontalFlip().augment(X)
+    expected = np.stack([flip_one_flow(flow) for flow in X])
+    assert np.array_equal(X_aug, expected)
+
+
+def test_horizontal_flip_mixed_lengths(flows):
+    X, _ = flows
+    # Full flows, flows of every shorter length, flows without a real packet, in
+    # shuffled order.
+    X_mixed = np.concatenate([X, np.zeros((5, *X.shape[1:]), dtype=X.dtype)])
+    X_mixed = X_mixed[np.random.default_rng(0).permutation(len(X_mixed))]
+    counts = packet_counts(X_mixed)
+    assert set(counts.tolist()) == set(range(X.shape[2] + 1))
+    X_aug = HorizontalFlip().augment(X_mixed)
+    expected = np.stack([flip_one_flow(flow) for flow in X_mixed])
+    assert np.array_equal(X_aug, expected)
+
+
+def test_horizontal_flip_no_packets():
+    X = np.zeros((2, 3, 0), dtype=np.float32)
+    assert HorizontalFlip().augment(X).shape == (2, 3, 0)
 
 
 def test_translation_reference(flows):

@@ -1,5 +1,7 @@
 """Amplitude augmentations: change the values of sizes and IATs."""
 
+import functools
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +13,7 @@ from ._packets import (
     count_real_packets,
     finalize_iats,
     finalize_sizes,
+    flow_chunks,
     flow_max,
     real_packets,
     smooth_curves,
@@ -61,6 +64,49 @@ class _AmplitudeAugmenter(BaseAugmenter):
         raise NotImplementedError
 
 
+# Bits of the uniform integers that index the table of standard normal quantiles.
+_NOISE_BITS = 16
+
+
+@functools.lru_cache(maxsize=1)
+def _normal_quantiles():
+    # The quantiles of N(0, 1) at the midpoints (i + 0.5) / 2**16 of 2**16 equal
+    # slices of probability. Reading the table at a uniform random index draws a
+    # standard normal number rounded to its slice (inverse transform sampling).
+    from scipy.special import ndtri
+
+    n_values = 2**_NOISE_BITS
+    probabilities = (np.arange(n_values) + 0.5) / n_values
+    quantiles = ndtri(probabilities).astype(np.float32)
+    quantiles.setflags(write=False)
+    return quantiles
+
+
+def _random_uint16(generator, shape):
+    # Uniform 16-bit integers cut from the raw 64-bit output of the bit generator,
+    # about 1.7 times faster than generator.integers(0, 2**16, shape, np.uint16)
+    # (numpy 2.4). Reading the words as little-endian gives the same integers for a
+    # seed on every platform.
+    n_values = math.prod(shape)
+    words = generator.bit_generator.random_raw(-(-n_values // 4))
+    words = words.astype("<u8", copy=False)
+    return words.view("<u2")[:n_values].reshape(shape)
+
+
+def _standard_normal(generator, shape, scale=1):
+    """Draw float32 numbers from N(0, scale**2) by lookup in a table of quantiles.
+
+    Each number is the entry of :func:`_normal_quantiles` at a uniform 16-bit index.
+    For 1.28 million numbers, this was about five times faster than
+    ``generator.standard_normal(shape, np.float32)`` (numpy 2.4). ``scale`` is a
+    scalar, applied to the table before the lookup.
+    """
+    table = _normal_quantiles()
+    if scale != 1:
+        table = table * np.float32(scale)
+    return np.take(table, _random_uint16(generator, shape))
+
+
 def _channel_scale(X, channel, max_size):
     # Scale of a channel: half the largest size, which maps sizes to [-1, 1], and for
     # IATs half the largest IAT of each flow, since IATs have no fixed upper bound.
@@ -91,6 +137,17 @@ class Jitter(_AmplitudeAugmenter):
     random_state : None, int, RandomState or Generator, default=None
         Seeds the noise in :meth:`fit_resample` and in :meth:`augment` when no
         generator is given.
+
+    Notes
+    -----
+    The Gaussian numbers are drawn by inverse transform sampling from a table: a
+    uniform 16-bit integer ``i`` gives the standard normal quantile at probability
+    ``(i + 0.5) / 65536``. Each number is thus exact up to the rounding of its
+    probability to 1/65536, and the tails are cut at about 4.3 standard deviations
+    (a standard normal number lies beyond them with probability 1.5e-5). The
+    table's standard deviation is 1 - 1e-5. This is about five times faster than
+    drawing Gaussian numbers with numpy and does not change the noise that matters
+    for augmentation.
 
     References
     ----------
@@ -124,10 +181,22 @@ class Jitter(_AmplitudeAugmenter):
         self.channels = channels
         self.max_size = max_size
 
+    def _augment(self, X, y, generator):
+        # Chunks of flows keep the noise and the other temporary arrays in the CPU
+        # cache. The labels do not change the noise.
+        for chunk in flow_chunks(X.shape[0]):
+            super()._augment(X[chunk], None, generator)
+        return X
+
     def _changed_channel(self, X, channel, generator):
+        shape = (X.shape[0], X.shape[2])
         scale = self.sigma * _channel_scale(X, channel, self.max_size)
-        noise = generator.standard_normal((X.shape[0], X.shape[2]), np.float32)
-        noise *= scale
+        if np.ndim(scale) == 0:
+            # A scalar scale (sizes) is applied to the table, saving one pass.
+            noise = _standard_normal(generator, shape, scale)
+        else:
+            noise = _standard_normal(generator, shape)
+            noise *= scale
         noise += X[:, channel]
         return noise
 

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ..flows import DIRECTION, IAT, SIZE
+from ..flows import IAT
 from ._base import BaseAugmenter
 from ._packets import (
     count_real_packets,
@@ -127,33 +127,32 @@ class HorizontalFlip(BaseAugmenter):
     """
 
     def _augment(self, X, y, generator):
-        counts = _counts(X)[:, None]
+        n_packets = X.shape[2]
         X_out = np.empty_like(X)
-        for chunk in flow_chunks(X.shape[0]):
-            _flip(X[chunk], counts[chunk], X_out[chunk])
+        # Flows without padding, common in practice, are flipped by one reversed copy
+        # of the whole batch. The flows with n < n_packets real packets are then
+        # gathered by n and written over it, each group flipped as full flows of n
+        # packets followed by padding.
+        _flip_full_flows(X, X_out)
+        counts = _counts(X)
+        for n_real in range(n_packets):
+            flows = np.flatnonzero(counts == n_real)
+            if flows.size == 0:
+                continue
+            group = X[flows]
+            flipped = np.zeros_like(group)
+            _flip_full_flows(group[:, :, :n_real], flipped[:, :, :n_real])
+            X_out[flows] = flipped
         return X_out
 
 
-def _flip(X, counts, X_out):
-    # Flip a chunk of flows into X_out. Output packet j reads packet n - 1 - j, and
-    # its IAT is the gap after that packet, the IAT of packet n - j, read through
-    # the same index from a view shifted by one packet.
-    n_flows, n_channels, n_packets = X.shape
-    source = counts - 1 - packet_positions(n_packets)
-    mask = (source >= 0).astype(X.dtype)
-    np.maximum(source, 0, out=source)
-    source += (np.arange(n_flows) * (n_channels * n_packets))[:, None]
-    flat = X.reshape(-1)
-
-    for channel in (SIZE, DIRECTION):
-        values = np.take(flat[channel * n_packets :], source, mode="clip")
-        np.multiply(values, mask, out=X_out[:, channel])
-    # The first IAT, read past the last packet of the flow, is set to 0 below. A
-    # batch of one flow of one packet has nothing past it: read its own IAT then.
-    gap_start = min(IAT * n_packets + 1, flat.size - 1)
-    gaps = np.take(flat[gap_start:], source, mode="clip")
-    np.multiply(gaps, mask, out=X_out[:, IAT])
-    X_out[:, IAT, 0] = 0
+def _flip_full_flows(X, X_out):
+    # Flip flows without padding into X_out. Output packet j is packet n - 1 - j,
+    # and its IAT is the gap after that packet in X, the IAT of packet n - j. The
+    # channels before IAT are the sizes and the directions.
+    X_out[:, :IAT] = X[:, :IAT, ::-1]
+    X_out[:, IAT, 1:] = X[:, IAT, :0:-1]
+    X_out[:, IAT, :1] = 0
 
 
 class Permutation(BaseAugmenter):
