@@ -26,6 +26,7 @@ import numpy as np
 
 from skaug.augment import AUGMENTATIONS
 from skaug.datasets import make_flows
+from skaug.flows import DIRECTION
 
 SECTION = "## Augmentation speed"
 
@@ -110,10 +111,13 @@ def measure(n_flows, n_packets, repeats):
                 lambda augmenter=augmenter: augmenter.augment(X_tsaug),
                 max(3, repeats // 2),
             )
-    return limits, skaug_times, tsaug_times
+    full_share = float(np.mean(X[:, DIRECTION, -1] != 0))
+    return full_share, limits, skaug_times, tsaug_times
 
 
-def format_report(n_flows, n_packets, repeats, limits, skaug_times, tsaug_times):
+def format_report(
+    n_flows, n_packets, repeats, full_share, limits, skaug_times, tsaug_times
+):
     rate = {name: n_flows / seconds for name, seconds in skaug_times.items()}
     copy_rate = n_flows / limits["copy"]
     random_rate = n_flows / limits["random"]
@@ -128,16 +132,21 @@ def format_report(n_flows, n_packets, repeats, limits, skaug_times, tsaug_times)
         "cores, so a load above the core count slows every timing alike).",
         f"- Command: `{command.strip()}`, run on {datetime.date.today().isoformat()}.",
         f"- Data: {n_flows:,} synthetic flows of {n_packets} packets "
-        "(`make_flows(random_state=0)`); each time is the median of "
+        "(`make_flows(random_state=0)`). Each time is the median of "
         f"{repeats} runs of `augment(X, y, random_state=generator, "
-        "check_input=False)`, which includes the copy of the input.",
+        "check_input=False)`, which includes the copy of the input. "
+        f"{full_share:.0%} of the flows have no padding, which matters for "
+        "HorizontalFlip: it reverses these flows with one copy of the batch and "
+        "gathers the others by length.",
         f"- Machine limits in the same run: copying the flow array runs at "
         f"{copy_rate / 1e6:.1f} M flows/s, drawing one float32 random number per "
         f"packet at {random_rate / 1e6:.1f} M flows/s. The last two columns give "
         "each augmentation's throughput as a fraction of these limits. Drawing one "
-        f"float32 standard normal number per packet runs at {normal_rate / 1e6:.1f} "
-        "M flows/s, and Jitter draws two (one for sizes, one for IATs), so these "
-        f"draws alone cap it at {normal_rate / 2 / 1e6:.1f} M flows/s.",
+        "float32 standard normal number per packet with "
+        f"`Generator.standard_normal` runs at {normal_rate / 1e6:.1f} M flows/s, "
+        "which would cap Jitter, with one number per packet for sizes and one for "
+        f"IATs, at {normal_rate / 2 / 1e6:.1f} M flows/s. Jitter reads its noise "
+        "from a table of normal quantiles instead (see its Notes).",
         "- Target: at least 1,000,000 flows/s for every augmentation.",
         "",
         "| augmentation | flows/s | time (ms) | target met | of copy "

@@ -65,8 +65,9 @@ def check_flows(X, *, name="X", copy=False):
     TypeError
         If ``X`` cannot be converted to a numeric array.
     ValueError
-        If ``X`` has the wrong number of dimensions or channels, holds NaN or infinite
-        values, negative sizes or IATs, a direction outside {-1, 0, 1}, or padding
+        If ``X`` has the wrong number of dimensions or channels, no packet position,
+        NaN or infinite values, negative sizes or IATs, a direction outside
+        {-1, 0, 1}, or padding
         followed by a real packet.
 
     Examples
@@ -99,6 +100,14 @@ def check_flows(X, *, name="X", copy=False):
             "axis 1 must hold the 3 channels size, direction and IAT",
             f"it has {X.shape[1]} (shape {X.shape})",
             "Transpose (n_flows, n_packets, 3) arrays with X.transpose(0, 2, 1).",
+        )
+
+    if X.shape[2] == 0:
+        raise _flow_error(
+            name,
+            "axis 2 must hold at least one packet position",
+            f"its shape is {X.shape}",
+            "Keep n_packets >= 1 when building the flows.",
         )
 
     _check_values(X, name)

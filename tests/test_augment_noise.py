@@ -37,7 +37,7 @@ def test_table_noise_is_standard_normal():
     assert noise.shape == (2_000, 1_000)
     assert_standard_normal(noise.astype(np.float64), tolerance=0.005)
     assert np.abs(noise).max() <= TAIL + 1e-5
-    # Two million draws reach beyond 4 standard deviations about 127 times.
+    # The table reaches beyond 4 standard deviations in about 96 of 2 million draws.
     assert (np.abs(noise) > 4).sum() > 50
 
 

@@ -77,9 +77,10 @@ def test_horizontal_flip_mixed_lengths(flows):
     assert np.array_equal(X_aug, expected)
 
 
-def test_horizontal_flip_no_packets():
+def test_horizontal_flip_no_packets_rejected():
     X = np.zeros((2, 3, 0), dtype=np.float32)
-    assert HorizontalFlip().augment(X).shape == (2, 3, 0)
+    with pytest.raises(ValueError, match="at least one packet position"):
+        HorizontalFlip().augment(X)
 
 
 def test_translation_reference(flows):
