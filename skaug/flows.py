@@ -67,8 +67,7 @@ def check_flows(X, *, name="X", copy=False):
     ValueError
         If ``X`` has the wrong number of dimensions or channels, no packet position,
         NaN or infinite values, negative sizes or IATs, a direction outside
-        {-1, 0, 1}, or padding
-        followed by a real packet.
+        {-1, 0, 1}, or padding followed by a real packet.
 
     Examples
     --------
