@@ -6,39 +6,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from _benchmark_helpers import SCRIPT, TINY, TINY_METHODS, expected_keys
 
 from skaug.benchmark import ResultStore
 from skaug.benchmark.cli import main
-
-REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / "benchmarks" / "mirage19.py"
-
-# A configuration small enough to finish in seconds: 4 methods x 2 seeds.
-TINY = [
-    "--dataset",
-    "synthetic",
-    "--n-flows",
-    "300",
-    "--max-epochs",
-    "2",
-    "--augmentations",
-    "Jitter,PacketLoss",
-    "--no-stack",
-    "--seeds",
-    "2",
-    "--quiet",
-    "--jobs",
-    "1",
-]
-TINY_METHODS = {"No Aug w/o Sampler", "No Aug", "Jitter", "PacketLoss"}
-
-
-def _expected_keys(seeds=2):
-    return {("synthetic", m, s, 0) for m in TINY_METHODS for s in range(seeds)}
 
 
 def _run_script(args, **kwargs):
@@ -167,7 +141,7 @@ def test_report_covers_requested_methods(reference, tmp_path):
 
 
 def test_sigkill_then_resume(reference, tmp_path):
-    expected = _expected_keys()
+    expected = expected_keys()
     store_path = tmp_path / "results.sqlite"
     rng = random.Random(0)
 

@@ -3,7 +3,6 @@
 import signal
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,26 +10,12 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="needs skaug[cluster]")
 psutil = pytest.importorskip("psutil", reason="installed with distributed")
 
+from _benchmark_helpers import SCRIPT, TINY, expected_keys  # noqa: E402
+
 from skaug.benchmark import ResultStore  # noqa: E402
 from skaug.benchmark.cli import main  # noqa: E402
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "mirage19.py"
-TINY = [
-    "--dataset",
-    "synthetic",
-    "--n-flows",
-    "300",
-    "--max-epochs",
-    "2",
-    "--augmentations",
-    "Jitter,PacketLoss",
-    "--no-stack",
-    "--seeds",
-    "2",
-    "--quiet",
-]
-METHODS = {"No Aug w/o Sampler", "No Aug", "Jitter", "PacketLoss"}
-EXPECTED = {("synthetic", m, s, 0) for m in METHODS for s in range(2)}
+EXPECTED = expected_keys()
 
 
 def test_dask_matches_serial(tmp_path):
