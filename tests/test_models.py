@@ -450,3 +450,9 @@ def test_single_flow_class_error_names_class():
 
     model = FlowCNN(max_epochs=1, validation_fraction=None, random_state=0)
     assert model.fit(X, y).predict(X[:2]).shape == (2,)
+
+
+def test_single_class_rejected():
+    X, _ = make_flows(n_flows=30, random_state=0, return_X_y=True)
+    with pytest.raises(ValueError, match=r"at least 2 classes, got only \['a'\]"):
+        FlowCNN(max_epochs=1).fit(X, ["a"] * 30)

@@ -1,6 +1,7 @@
 """Tests of the converters from tcbench, CESNET DataZoo and nfstream conventions."""
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -183,3 +184,28 @@ def test_ragged_input_is_type_error():
 def test_invalid_n_packets():
     with pytest.raises(ValueError, match="n_packets must be >= 1"):
         from_nfstream_splt([[0]], [[0]], [[1]], n_packets=0)
+
+
+def test_tcbench_missing_label_rejected(tmp_path):
+    path = tmp_path / "missing.parquet"
+    pd.DataFrame(
+        {
+            "app": [None, "b"],
+            "pkts_size": [[1], [2]],
+            "pkts_dir": [[1], [1]],
+            "pkts_timetofirst": [[0.0], [0.0]],
+        }
+    ).to_parquet(path)
+    with pytest.raises(ValueError, match="no 'app' label for 1 flows"):
+        read_tcbench_parquet(path)
+
+
+def test_first_iat_set_to_zero():
+    ppi = np.array([[[7, 1], [1, 1], [3, 5]]])
+    X = from_datazoo_arrays(ppi, n_packets=2)
+    assert X[0, IAT, 0] == 0
+    assert X[0, IAT, 1] == pytest.approx(0.001)
+
+    X = from_nfstream_splt([[0, 1]], [[50, 10]], [[1, 2]], n_packets=2)
+    assert X[0, IAT, 0] == 0
+    assert X[0, IAT, 1] == pytest.approx(0.01)

@@ -27,7 +27,7 @@ _VERSIONED = [
 ]
 
 
-def write_outputs(runs, out, *, methods, command, alpha=0.05):
+def write_outputs(runs, out, *, methods, command, settings=None, alpha=0.05):
     """Write ``results.csv``, the CD chart, ``summary.md`` and the report.
 
     The files are ``results.csv``, ``cd.png``, ``cd.svg``, ``per_class_f1.png``,
@@ -44,6 +44,8 @@ def write_outputs(runs, out, *, methods, command, alpha=0.05):
         Methods in the order the study lists them.
     command : str
         The command line that produced the results, recorded in the report.
+    settings : dict, default=None
+        The benchmark settings (:meth:`StudyConfig.as_dict`), listed in the report.
     alpha : float, default=0.05
         Significance level of the Friedman and Nemenyi tests.
 
@@ -67,9 +69,9 @@ def write_outputs(runs, out, *, methods, command, alpha=0.05):
     _plot_per_class(runs, methods, out)
 
     (out / "summary.md").write_text(_summary_markdown(summary, result, scores))
-    report = _report_markdown(summary, result, scores, runs, command, n_stored)
+    report = _report_markdown(summary, result, runs, command, n_stored, settings)
     (out / "report.md").write_text(report)
-    table = _summary_table(summary, result).to_html(border=0)
+    table = _summary_table(summary, result).rename_axis(None).to_html(border=0)
     (out / "report.html").write_text(_markdown_to_html(report, table))
     return result
 
@@ -200,7 +202,7 @@ def _summary_markdown(summary, result, scores):
     )
 
 
-def _report_markdown(summary, result, scores, runs, command, n_stored):
+def _report_markdown(summary, result, runs, command, n_stored, settings):
     datasets = ", ".join(sorted(runs["dataset"].unique()))
     hidden = n_stored - len(runs)
     sections = [
@@ -222,6 +224,8 @@ def _report_markdown(summary, result, scores, runs, command, n_stored):
         "![per-class F1](per_class_f1.png)",
         "## Time per run",
         _time_markdown(runs["fit_time_s"]),
+        "## Settings",
+        _settings_markdown(settings),
         "## Reproduce",
         f"```\n{command}\n```",
         _environment_markdown(),
@@ -280,6 +284,12 @@ def _markdown_to_html(markdown, table_html):
         + "\n".join(body)
         + "\n</body></html>\n"
     )
+
+
+def _settings_markdown(settings):
+    if not settings:
+        return ""
+    return "\n".join(f"- {key}: {value}" for key, value in settings.items())
 
 
 def _time_markdown(fit_times):

@@ -111,7 +111,9 @@ def run_benchmark(
             )
     finally:
         runs = store.to_frame()
-        write_outputs(runs, out, methods=methods, command=command)
+        write_outputs(
+            runs, out, methods=methods, command=command, settings=config.as_dict()
+        )
     return runs
 
 

@@ -158,6 +158,8 @@ def from_datazoo_arrays(ppi, y=None, *, n_packets=DEFAULT_N_PACKETS):
     X[:, SIZE] = sizes
     X[:, DIRECTION] = directions
     X[:, IAT] = ipts / 1000.0
+    # The first packet of a flow has no predecessor, so its IAT is 0 by convention.
+    X[:, IAT, 0] = 0
     X = check_flows(_fit_length(X, n_packets), name="ppi (converted)")
     y = _check_labels(y, len(X))
     return X if y is None else (X, y)
@@ -264,6 +266,8 @@ def from_nfstream_splt(
     X[:, SIZE] = np.where(real, sizes, 0.0)
     X[:, DIRECTION] = np.where(real, 1.0 - 2.0 * directions, 0.0)
     X[:, IAT] = np.where(real, piats_ms / 1000.0, 0.0)
+    # The first packet of a flow has no predecessor, so its IAT is 0 by convention.
+    X[:, IAT, 0] = 0
     X = check_flows(_fit_length(X, n_packets), name="SPLT (converted)")
     y = _check_labels(y, len(X))
     return X if y is None else (X, y)
@@ -397,6 +401,13 @@ def read_tcbench_parquet(
         X[i, IAT, :length] = iat[:length]
     X = check_flows(X, name=f"flows of {str(path)!r}")
 
+    missing = frame[label_column].isna().to_numpy()
+    if missing.any():
+        raise ValueError(
+            f"{str(path)!r} has no {label_column!r} label for {missing.sum()} flows "
+            f"(first: flow {int(np.argmax(missing))}). Drop those rows or fill the "
+            "label column before loading."
+        )
     target = frame[label_column].astype(str).to_numpy(dtype=object)
     if return_X_y:
         return X, target

@@ -256,6 +256,12 @@ class FlowCNN(OnlineAugmentationMixin, NeuralNetClassifier):
 
         if reset and self.classes is None:
             self.classes_inferred_ = np.unique(y)
+            if len(self.classes_inferred_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs flows of at least 2 classes, got "
+                    f"only {self.classes_inferred_.tolist()}. Add flows of another "
+                    "class, or pass classes=[...] to fix the class list."
+                )
         return X, self._encode_labels(y)
 
     def _encode_labels(self, y):
