@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from skaug.augment import AUGMENTATIONS  # noqa: E402
 from skaug.datasets import load_certta  # noqa: E402
@@ -53,6 +54,7 @@ def plot_one(name, original, augmented, path):
         axis.tick_params(labelsize=7)
     axes[0].legend(fontsize=7, loc="upper right", ncol=2)
     axes[-1].set_xlabel("packet", fontsize=8)
+    axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.suptitle(name, fontsize=10)
     figure.tight_layout()
     figure.savefig(path)
