@@ -4,7 +4,7 @@ A batch of flows is a float32 array of shape ``(n_flows, 3, n_packets)``. The th
 channels are, in this order:
 
 ``SIZE``
-    packet size in bytes (L4 payload unless a loader says otherwise), an integer >= 0;
+    packet size in bytes (L4 payload unless a loader states otherwise), an integer >= 0;
 ``DIRECTION``
     +1 for a packet sent by the flow initiator (upload), -1 for the reverse direction
     (download), 0 for padding;

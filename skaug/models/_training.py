@@ -157,7 +157,7 @@ class OnlineAugmentationMixin:
 def _check_validation_counts(y, validation_fraction, class_names=None):
     """Reject labels that a stratified validation split cannot divide.
 
-    ``y`` holds encoded labels; ``class_names`` maps them back for the message.
+    ``y`` contains encoded labels, and ``class_names`` maps them back for the message.
     """
     classes, counts = np.unique(np.asarray(y), return_counts=True)
     if counts.min() < 2:
