@@ -464,12 +464,7 @@ class RTTScaling(BaseAugmenter):
 
     def _validate_params(self):
         super()._validate_params()
-        if self.min_factor > self.max_factor:
-            raise ValueError(
-                "The 'min_factor' parameter of RTTScaling must be <= 'max_factor', got "
-                f"min_factor={self.min_factor!r} and max_factor={self.max_factor!r}. "
-                "Swap them or set them equal for a fixed factor."
-            )
+        self._check_min_max("min_factor", "max_factor")
 
     def _augment(self, X, y, generator):
         factors = generator.random((X.shape[0], 1), dtype=np.float32)

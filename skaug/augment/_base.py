@@ -118,6 +118,16 @@ class BaseAugmenter(SamplerMixin, BaseEstimator):
 
         return self._augment(np.array(X, dtype=np.float32, copy=True), y, generator)
 
+    def _check_min_max(self, min_name, max_name):
+        """Raise a ValueError when parameter ``min_name`` exceeds ``max_name``."""
+        low, high = getattr(self, min_name), getattr(self, max_name)
+        if low > high:
+            raise ValueError(
+                f"The {min_name!r} parameter of {type(self).__name__} must be <= "
+                f"{max_name!r}, got {min_name}={low!r} and {max_name}={high!r}. "
+                "Swap them, or set them equal for a fixed value."
+            )
+
     def _check_input(self, X, y, require_y=False):
         X = check_flows(X)
         if y is None:

@@ -211,12 +211,7 @@ class Permutation(BaseAugmenter):
 
     def _validate_params(self):
         super()._validate_params()
-        if self.min_segments > self.max_segments:
-            raise ValueError(
-                "The 'min_segments' parameter of Permutation must be <= "
-                f"'max_segments', got min_segments={self.min_segments!r} and "
-                f"max_segments={self.max_segments!r}. Swap them or set them equal."
-            )
+        self._check_min_max("min_segments", "max_segments")
 
     def _augment(self, X, y, generator):
         n_flows, _, n_packets = X.shape
