@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..flows import IAT, SIZE
 from ._base import BaseAugmenter
-from ._packets import packet_positions, real_packets
+from ._packets import count_real_packets, packet_positions, real_packets
 
 __all__ = ["ChannelMask", "RandomMask", "WindowMask"]
 
@@ -102,7 +102,7 @@ class WindowMask(BaseAugmenter):
         self.ratio = ratio
 
     def _augment(self, X, y, generator):
-        counts = np.count_nonzero(real_packets(X), axis=1)
+        counts = count_real_packets(X)
         lengths = np.maximum(np.rint(self.ratio * counts), 1)
         starts = generator.random(X.shape[0], dtype=np.float32)
         starts *= np.maximum(counts - lengths + 1, 0)

@@ -7,7 +7,13 @@ from sklearn.utils._param_validation import Interval
 
 from ..flows import IAT, SIZE
 from ._base import BaseAugmenter
-from ._packets import finalize_iats, packet_positions, real_packets, same_class_partners
+from ._packets import (
+    count_real_packets,
+    finalize_iats,
+    packet_positions,
+    real_packets,
+    same_class_partners,
+)
 
 __all__ = ["CutMix", "Interpolation"]
 
@@ -131,8 +137,8 @@ class CutMix(BaseAugmenter):
         partners = same_class_partners(y, generator, type(self).__name__)
         X_partner = X[partners]
         common = np.minimum(
-            np.count_nonzero(real_packets(X), axis=1),
-            np.count_nonzero(real_packets(X_partner), axis=1),
+            count_real_packets(X),
+            count_real_packets(X_partner),
         )
 
         lam = generator.beta(self.alpha, self.alpha, n_flows)

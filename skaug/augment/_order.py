@@ -27,10 +27,6 @@ __all__ = [
 ]
 
 
-def _counts(X):
-    return count_real_packets(X)
-
-
 class Translation(BaseAugmenter):
     """Start each flow k packets later, as when the capture starts mid-flow.
 
@@ -83,7 +79,7 @@ class Translation(BaseAugmenter):
         self.max_shift = max_shift
 
     def _augment(self, X, y, generator):
-        counts = _counts(X)
+        counts = count_real_packets(X)
         shifts = generator.integers(1, self.max_shift, X.shape[0], endpoint=True)
         shifts = np.minimum(shifts, np.maximum(counts - 1, 0))
 
@@ -134,7 +130,7 @@ class HorizontalFlip(BaseAugmenter):
         # gathered by n and written over it, each group flipped as full flows of n
         # packets followed by padding.
         _flip_full_flows(X, X_out)
-        counts = _counts(X)
+        counts = count_real_packets(X)
         for n_real in range(n_packets):
             flows = np.flatnonzero(counts == n_real)
             if flows.size == 0:
@@ -215,7 +211,7 @@ class Permutation(BaseAugmenter):
 
     def _augment(self, X, y, generator):
         n_flows, _, n_packets = X.shape
-        counts = _counts(X)[:, None]
+        counts = count_real_packets(X)[:, None]
         n_segments = generator.integers(
             self.min_segments, self.max_segments, (n_flows, 1), endpoint=True
         )
@@ -362,7 +358,7 @@ class Retransmission(BaseAugmenter):
 
     def _augment(self, X, y, generator):
         n_packets = X.shape[2]
-        counts = _counts(X)
+        counts = count_real_packets(X)
         chosen = generator.random(X.shape[0], dtype=np.float32) * counts
         chosen = np.minimum(chosen.astype(np.intp), np.maximum(counts - 1, 0))[:, None]
 

@@ -26,10 +26,6 @@ from ._packets import (
 __all__ = ["TimeWarp", "WindowSlice", "WindowWarp"]
 
 
-def _counts(X):
-    return count_real_packets(X)
-
-
 class WindowSlice(BaseAugmenter):
     """Crop a window of each flow and stretch it back to the flow's length.
 
@@ -73,7 +69,7 @@ class WindowSlice(BaseAugmenter):
         self.ratio = ratio
 
     def _augment(self, X, y, generator):
-        counts = _counts(X)
+        counts = count_real_packets(X)
         span = np.maximum(counts - 1, 0).astype(np.float32)
         starts = generator.random(X.shape[0], dtype=np.float32)
         starts *= (1 - self.ratio) * span
@@ -147,7 +143,7 @@ class WindowWarp(BaseAugmenter):
 
     def _augment(self, X, y, generator):
         n_flows = X.shape[0]
-        counts = _counts(X)
+        counts = count_real_packets(X)
         span = np.maximum(counts - 1, 0).astype(np.float32)[:, None]
         width = self.window_ratio * span
         start = generator.random((n_flows, 1), dtype=np.float32) * (span - width)
@@ -241,7 +237,7 @@ class TimeWarp(BaseAugmenter):
 
     def _augment(self, X, y, generator):
         n_flows, _, n_packets = X.shape
-        counts = _counts(X)
+        counts = count_real_packets(X)
         knots = generator.standard_normal((n_flows, self.n_knots + 2), np.float32)
         knots *= self.sigma
         knots += 1
