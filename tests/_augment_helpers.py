@@ -83,7 +83,7 @@ def truncate_randomly(X, seed=0):
 
 
 def assert_valid(X_aug, X, name, max_size=1500):
-    """Assert that X_aug holds physically valid augmented copies of the flows X."""
+    """Assert that X_aug contains physically valid augmented copies of the flows X."""
     assert X_aug.dtype == np.float32
     assert X_aug.shape == X.shape
     check_flows(X_aug, name=f"{name} output")

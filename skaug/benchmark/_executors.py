@@ -1,4 +1,4 @@
-"""Where runs execute: in this process, in local worker processes, or on Dask.
+"""Executors that run benchmark tasks in this process, in local workers or on Dask.
 
 Every executor has one method, ``imap_unordered(function, tasks)``, which yields
 ``(task, result)`` pairs as runs finish. The benchmark loop is the same for all of them,

@@ -1,7 +1,7 @@
 """SQLite store of finished benchmark runs.
 
 Why SQLite: each finished run is one committed transaction, so a run killed at any
-moment (SIGKILL included) leaves every earlier result intact and never a half row; the
+moment (SIGKILL included) leaves every earlier result intact and never a half row. The
 primary key (dataset, method, seed, split) makes a resumed benchmark skip finished runs
 and makes duplicates impossible; and it is one file in the Python standard library,
 readable by pandas. Only the coordinating process writes, so there is no writer
@@ -78,9 +78,9 @@ class ResultStore:
         Raises
         ------
         ConfigMismatchError
-            If the store already holds runs made with other settings.
+            If the store already contains runs made with other settings.
         """
-        wanted = {
+        requested = {
             key: json.dumps(value, sort_keys=True) for key, value in config.items()
         }
         with closing(self._connect()) as connection, connection:
@@ -90,18 +90,18 @@ class ResultStore:
                 # No result depends on the old settings, so the new ones replace them.
                 connection.execute("DELETE FROM config")
                 connection.executemany(
-                    "INSERT INTO config VALUES (?, ?)", wanted.items()
+                    "INSERT INTO config VALUES (?, ?)", requested.items()
                 )
                 return
 
         changed = sorted(
             key
-            for key in stored.keys() | wanted.keys()
-            if stored.get(key) != wanted.get(key)
+            for key in stored.keys() | requested.keys()
+            if stored.get(key) != requested.get(key)
         )
         if changed:
             details = ", ".join(
-                f"{key}: stored {stored.get(key)}, requested {wanted.get(key)}"
+                f"{key}: stored {stored.get(key)}, requested {requested.get(key)}"
                 for key in changed
             )
             raise ConfigMismatchError(

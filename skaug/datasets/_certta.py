@@ -65,7 +65,7 @@ def load_certta(path, *, n_packets=DEFAULT_N_PACKETS):
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist or a folder holds no split file.
+        If ``path`` does not exist or a folder contains no split file.
     ValueError
         If a file is not valid JSON, a flow misses a key, has lists of unequal
         length, a zero length, decreasing timestamps, or a label absent from
@@ -149,7 +149,7 @@ def _find_files(path):
         if not files:
             raise FileNotFoundError(
                 f"CertTA folder {str(path)!r} contains none of {list(_SPLIT_FILES)} "
-                "(nor does its json subfolder). Pass the folder that holds them, or "
+                "(nor does its json subfolder). Pass the folder that contains them, or "
                 "the path of one JSON file."
             )
 

@@ -302,8 +302,8 @@ def read_tcbench_parquet(
     direction_column : str, default="pkts_dir"
         List column of packet directions.
     time_column : str, default="auto"
-        List column of packet times in seconds. A name containing ``iat`` holds
-        inter-arrival times; any other name holds times since the flow's first
+        List column of packet times in seconds. A name containing ``iat`` contains
+        inter-arrival times. Any other name contains times since the flow's first
         packet (``timetofirst``), turned into IATs by differencing. ``"auto"``
         takes the first present of ``pkts_timetofirst``, ``timetofirst`` and
         ``pkts_iat``.
